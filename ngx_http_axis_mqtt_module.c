@@ -1,0 +1,798 @@
+
+/*
+ * The Axis VAPIX MQTT client API (/axis-cgi/mqtt/client.cgi) for nginx:
+ * directives, the request handler and the process hooks.  The API itself
+ * is in src/axis_mqtt_api.c, the shared state in src/axis_mqtt_shm.c.
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "axis_mqtt_api.h"
+#include "axis_mqtt_shm.h"
+#include "axis_mqtt_owner.h"
+
+
+/* how often a waiting write looks for its result, and for how long */
+#define AXIS_MQTT_WAIT_STEP      1
+#define AXIS_MQTT_WAIT_TIMEOUT   10000
+
+
+typedef struct {
+    ngx_str_t                state_dir;
+    ngx_str_t                serial;
+    ngx_str_t                cert_dir;
+    ngx_shm_zone_t          *shm_zone;
+} ngx_http_axis_mqtt_main_conf_t;
+
+
+typedef struct {
+    ngx_http_complex_value_t  *admin;
+    size_t                     max_request_size;
+} ngx_http_axis_mqtt_loc_conf_t;
+
+
+typedef struct {
+    ngx_http_request_t      *request;
+    axis_mqtt_request_t     *api;
+    uint64_t                 seq;          /* 0: not submitted yet */
+    ngx_msec_t               deadline;
+    ngx_event_t              wait;
+} ngx_http_axis_mqtt_ctx_t;
+
+
+static ngx_int_t ngx_http_axis_mqtt_handler(ngx_http_request_t *r);
+static void ngx_http_axis_mqtt_body_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_axis_mqtt_read_body(ngx_http_request_t *r,
+    ngx_str_t *body);
+static ngx_int_t ngx_http_axis_mqtt_is_admin(ngx_http_request_t *r);
+static ngx_int_t ngx_http_axis_mqtt_too_large(ngx_http_request_t *r);
+static void ngx_http_axis_mqtt_write(ngx_http_axis_mqtt_ctx_t *ctx);
+static void ngx_http_axis_mqtt_wait_handler(ngx_event_t *ev);
+static void ngx_http_axis_mqtt_wait_cleanup(void *data);
+static void ngx_http_axis_mqtt_finish(ngx_http_request_t *r,
+    axis_mqtt_request_t *api, axis_mqtt_error_t *err);
+static ngx_int_t ngx_http_axis_mqtt_send(ngx_http_request_t *r,
+    axis_mqtt_request_t *api, axis_mqtt_error_t *err);
+static ngx_int_t ngx_http_axis_mqtt_not_allowed(ngx_http_request_t *r);
+
+static void *ngx_http_axis_mqtt_create_main_conf(ngx_conf_t *cf);
+static char *ngx_http_axis_mqtt_init_main_conf(ngx_conf_t *cf, void *conf);
+static void *ngx_http_axis_mqtt_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_axis_mqtt_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+static char *ngx_http_axis_mqtt_client(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_axis_mqtt_check_state_dir(ngx_conf_t *cf,
+    ngx_str_t *dir);
+static ngx_int_t ngx_http_axis_mqtt_init_process(ngx_cycle_t *cycle);
+static void ngx_http_axis_mqtt_exit_process(ngx_cycle_t *cycle);
+
+
+static ngx_command_t  ngx_http_axis_mqtt_commands[] = {
+
+    { ngx_string("axis_mqtt_state_dir"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_axis_mqtt_main_conf_t, state_dir),
+      NULL },
+
+    { ngx_string("axis_mqtt_serial"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_axis_mqtt_main_conf_t, serial),
+      NULL },
+
+    { ngx_string("axis_mqtt_cert_dir"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_axis_mqtt_main_conf_t, cert_dir),
+      NULL },
+
+    { ngx_string("axis_mqtt_client"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_axis_mqtt_client,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("axis_mqtt_admin"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_axis_mqtt_loc_conf_t, admin),
+      NULL },
+
+    { ngx_string("axis_mqtt_max_request_size"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_axis_mqtt_loc_conf_t, max_request_size),
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_axis_mqtt_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    NULL,                                  /* postconfiguration */
+
+    ngx_http_axis_mqtt_create_main_conf,   /* create main configuration */
+    ngx_http_axis_mqtt_init_main_conf,     /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_http_axis_mqtt_create_loc_conf,    /* create location configuration */
+    ngx_http_axis_mqtt_merge_loc_conf      /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_axis_mqtt_module = {
+    NGX_MODULE_V1,
+    &ngx_http_axis_mqtt_module_ctx,        /* module context */
+    ngx_http_axis_mqtt_commands,           /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    ngx_http_axis_mqtt_init_process,       /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    ngx_http_axis_mqtt_exit_process,       /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_int_t
+ngx_http_axis_mqtt_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                       rc;
+    ngx_http_axis_mqtt_loc_conf_t  *alcf;
+
+    if (r->method != NGX_HTTP_POST) {
+        return ngx_http_axis_mqtt_not_allowed(r);
+    }
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_axis_mqtt_module);
+
+    if (r->headers_in.content_length_n > (off_t) alcf->max_request_size) {
+        /* answered without reading what would be refused anyway */
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return ngx_http_axis_mqtt_too_large(r);
+    }
+
+    rc = ngx_http_read_client_request_body(r,
+                                           ngx_http_axis_mqtt_body_handler);
+
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return rc;
+    }
+
+    return NGX_DONE;
+}
+
+
+static void
+ngx_http_axis_mqtt_body_handler(ngx_http_request_t *r)
+{
+    ngx_str_t                        body;
+    ngx_pool_cleanup_t              *cln;
+    axis_mqtt_request_t             *api;
+    axis_mqtt_error_t                err;
+    ngx_http_axis_mqtt_ctx_t        *ctx;
+    ngx_http_axis_mqtt_loc_conf_t   *alcf;
+    ngx_http_axis_mqtt_main_conf_t  *amcf;
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_axis_mqtt_module);
+    amcf = ngx_http_get_module_main_conf(r, ngx_http_axis_mqtt_module);
+
+    api = ngx_palloc(r->pool, sizeof(axis_mqtt_request_t));
+    if (api == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    if (ngx_http_axis_mqtt_read_body(r, &body) != NGX_OK) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    if (body.len > alcf->max_request_size) {
+        ngx_http_finalize_request(r, ngx_http_axis_mqtt_too_large(r));
+        return;
+    }
+
+    axis_mqtt_request_parse(api, (char *) body.data, body.len,
+                            ngx_http_axis_mqtt_is_admin(r),
+                            ((axis_mqtt_shm_ctx_t *) amcf->shm_zone->data)
+                                ->serial);
+
+    if (api->error.code != AXIS_MQTT_OK || !axis_mqtt_request_writes(api)) {
+        ngx_http_axis_mqtt_finish(r, api, &api->error);
+        return;
+    }
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_axis_mqtt_ctx_t));
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+
+    if (ctx == NULL || cln == NULL) {
+        axis_mqtt_error_set(&err, AXIS_MQTT_ERR_INTERNAL, "Internal error");
+        ngx_http_axis_mqtt_finish(r, api, &err);
+        return;
+    }
+
+    ctx->request = r;
+    ctx->api = api;
+    ctx->deadline = ngx_current_msec + AXIS_MQTT_WAIT_TIMEOUT;
+    ctx->wait.handler = ngx_http_axis_mqtt_wait_handler;
+    ctx->wait.data = ctx;
+    ctx->wait.log = r->connection->log;
+
+    cln->handler = ngx_http_axis_mqtt_wait_cleanup;
+    cln->data = ctx;
+
+    ngx_http_axis_mqtt_write(ctx);
+}
+
+
+/* the body, in one piece; the core module keeps it at most client_max_body_size */
+
+static ngx_int_t
+ngx_http_axis_mqtt_read_body(ngx_http_request_t *r, ngx_str_t *body)
+{
+    size_t        len;
+    u_char       *p;
+    ssize_t       n;
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+
+    body->len = 0;
+    body->data = (u_char *) "";
+
+    if (r->request_body == NULL || r->request_body->bufs == NULL) {
+        return NGX_OK;
+    }
+
+    len = 0;
+
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        b = cl->buf;
+        len += b->in_file ? (size_t) (b->file_last - b->file_pos)
+                          : (size_t) (b->last - b->pos);
+    }
+
+    p = ngx_pnalloc(r->pool, len + 1);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    body->data = p;
+    body->len = len;
+
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        b = cl->buf;
+
+        if (b->in_file) {
+            n = ngx_read_file(b->file, p, b->file_last - b->file_pos,
+                              b->file_pos);
+
+            if (n != b->file_last - b->file_pos) {
+                return NGX_ERROR;
+            }
+
+            p += n;
+
+        } else {
+            p = ngx_cpymem(p, b->pos, b->last - b->pos);
+        }
+    }
+
+    *p = '\0';
+
+    return NGX_OK;
+}
+
+
+/* Admin unless axis_mqtt_admin is set and evaluates to "" or "0" */
+
+static ngx_int_t
+ngx_http_axis_mqtt_is_admin(ngx_http_request_t *r)
+{
+    ngx_str_t                       value;
+    ngx_http_axis_mqtt_loc_conf_t  *alcf;
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_axis_mqtt_module);
+
+    if (alcf->admin == NULL) {
+        return 1;
+    }
+
+    if (ngx_http_complex_value(r, alcf->admin, &value) != NGX_OK) {
+        return 0;
+    }
+
+    return value.len > 0 && !(value.len == 1 && value.data[0] == '0');
+}
+
+
+static ngx_int_t
+ngx_http_axis_mqtt_too_large(ngx_http_request_t *r)
+{
+    ngx_int_t                       rc;
+    axis_mqtt_request_t            *api;
+    ngx_http_axis_mqtt_loc_conf_t  *alcf;
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_axis_mqtt_module);
+
+    api = ngx_palloc(r->pool, sizeof(axis_mqtt_request_t));
+    if (api == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* nothing of the body is read: nothing is echoed */
+    axis_mqtt_request_parse(api, "", 0, 1, "");
+    axis_mqtt_error_set(&api->error, AXIS_MQTT_ERR_SIZE,
+                        "Request size too large: the limit is %zu bytes",
+                        alcf->max_request_size);
+
+    rc = ngx_http_axis_mqtt_send(r, api, &api->error);
+    axis_mqtt_request_free(api);
+
+    return rc;
+}
+
+
+/*
+ * A write: hand the command to the owner through the zone, then look for
+ * its result until it is saved.  A command no owner took in time is
+ * withdrawn, so a timed-out request changes nothing.
+ */
+
+static void
+ngx_http_axis_mqtt_write(ngx_http_axis_mqtt_ctx_t *ctx)
+{
+    ngx_int_t                        rc;
+    axis_mqtt_error_t                err;
+    axis_mqtt_shm_ctx_t             *shm;
+    ngx_http_request_t              *r;
+    ngx_http_axis_mqtt_main_conf_t  *amcf;
+
+    r = ctx->request;
+    amcf = ngx_http_get_module_main_conf(r, ngx_http_axis_mqtt_module);
+    shm = amcf->shm_zone->data;
+
+    err.code = AXIS_MQTT_OK;
+
+    if (ctx->seq == 0) {
+        rc = axis_mqtt_shm_submit(shm, ctx->api, &ctx->seq, &err);
+
+        if (rc == NGX_DECLINED) {
+            ngx_http_axis_mqtt_finish(r, ctx->api, &err);
+            return;
+        }
+
+        if (rc == NGX_OK) {
+            axis_mqtt_owner_wake(shm, r->connection->log);
+        }
+
+        /* NGX_BUSY: another write is in the slot; wait for our turn */
+
+    } else if (axis_mqtt_shm_result(shm, ctx->seq, &err) == NGX_OK) {
+
+        if (err.code != AXIS_MQTT_OK) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "axis_mqtt: configuration not saved: %s",
+                          err.message);
+            axis_mqtt_error_set(&err, AXIS_MQTT_ERR_INTERNAL,
+                                "Internal error: the configuration could "
+                                "not be saved");
+        }
+
+        ngx_http_axis_mqtt_finish(r, ctx->api, &err);
+        return;
+    }
+
+    if ((ngx_msec_int_t) (ctx->deadline - ngx_current_msec) <= 0
+        && (ctx->seq == 0
+            || axis_mqtt_shm_withdraw(shm, ctx->seq) == NGX_OK))
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "axis_mqtt: no owner process saved the command "
+                      "within %d ms", AXIS_MQTT_WAIT_TIMEOUT);
+
+        axis_mqtt_error_set(&err, AXIS_MQTT_ERR_INTERNAL,
+                            "Internal error: the configuration could not "
+                            "be saved");
+        ngx_http_axis_mqtt_finish(r, ctx->api, &err);
+        return;
+    }
+
+    ngx_add_timer(&ctx->wait, AXIS_MQTT_WAIT_STEP);
+}
+
+
+static void
+ngx_http_axis_mqtt_wait_handler(ngx_event_t *ev)
+{
+    ngx_http_axis_mqtt_ctx_t  *ctx = ev->data;
+
+    ngx_http_axis_mqtt_write(ctx);
+}
+
+
+static void
+ngx_http_axis_mqtt_wait_cleanup(void *data)
+{
+    ngx_http_axis_mqtt_ctx_t  *ctx = data;
+
+    if (ctx->wait.timer_set) {
+        ngx_del_timer(&ctx->wait);
+    }
+}
+
+
+static void
+ngx_http_axis_mqtt_finish(ngx_http_request_t *r, axis_mqtt_request_t *api,
+    axis_mqtt_error_t *err)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_http_axis_mqtt_send(r, api, err);
+    axis_mqtt_request_free(api);
+
+    ngx_http_finalize_request(r, rc);
+}
+
+
+static ngx_int_t
+ngx_http_axis_mqtt_send(ngx_http_request_t *r, axis_mqtt_request_t *api,
+    axis_mqtt_error_t *err)
+{
+    char                            *json;
+    size_t                           len;
+    ngx_int_t                        rc;
+    ngx_buf_t                       *b;
+    ngx_uint_t                       connected;
+    ngx_chain_t                      out;
+    axis_mqtt_state_t               *state;
+    ngx_http_axis_mqtt_main_conf_t  *amcf;
+
+    state = NULL;
+    connected = 0;
+
+    if (err->code == AXIS_MQTT_OK
+        && api->method == AXIS_MQTT_METHOD_GET_STATUS)
+    {
+        amcf = ngx_http_get_module_main_conf(r, ngx_http_axis_mqtt_module);
+
+        state = ngx_palloc(r->pool, sizeof(axis_mqtt_state_t));
+        if (state == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        axis_mqtt_shm_snapshot(amcf->shm_zone->data, state, &connected);
+    }
+
+    json = axis_mqtt_response(api, err, state, connected);
+    if (json == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    len = ngx_strlen(json);
+
+    b = ngx_create_temp_buf(r->pool, len + 1);
+    if (b == NULL) {
+        free(json);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b->last = ngx_cpymem(b->last, json, len);
+    *b->last++ = '\n';
+    free(json);
+
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    r->headers_out.status = NGX_HTTP_OK;
+    r->headers_out.content_length_n = b->last - b->pos;
+    ngx_str_set(&r->headers_out.content_type, "application/json");
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+    r->headers_out.content_type_lowcase = NULL;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+static ngx_int_t
+ngx_http_axis_mqtt_not_allowed(ngx_http_request_t *r)
+{
+    ngx_int_t         rc;
+    ngx_table_elt_t  *allow;
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    allow = ngx_list_push(&r->headers_out.headers);
+    if (allow == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    allow->hash = 1;
+    ngx_str_set(&allow->key, "Allow");
+    ngx_str_set(&allow->value, "POST");
+
+    return NGX_HTTP_NOT_ALLOWED;
+}
+
+
+static void *
+ngx_http_axis_mqtt_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_axis_mqtt_main_conf_t  *amcf;
+
+    amcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_axis_mqtt_main_conf_t));
+    if (amcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     amcf->state_dir = { 0, NULL };
+     *     amcf->serial = { 0, NULL };
+     *     amcf->cert_dir = { 0, NULL };
+     *     amcf->shm_zone = NULL;
+     */
+
+    return amcf;
+}
+
+
+static char *
+ngx_http_axis_mqtt_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_http_axis_mqtt_main_conf_t  *amcf = conf;
+
+    u_char               *p;
+    axis_mqtt_shm_ctx_t  *shm;
+
+    if (amcf->state_dir.data == NULL) {
+        ngx_str_set(&amcf->state_dir, "/var/lib/nginx/axis-mqtt");
+    }
+
+    if (amcf->cert_dir.data == NULL) {
+        ngx_str_set(&amcf->cert_dir, "/etc/nginx/axis-mqtt/certs");
+    }
+
+    if (amcf->serial.data == NULL) {
+        /* the gateway's host name stands in for a device serial */
+        amcf->serial = cf->cycle->hostname;
+    }
+
+    if (amcf->serial.len == 0 || amcf->serial.len > 64) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "axis_mqtt_serial must be 1 to 64 characters");
+        return NGX_CONF_ERROR;
+    }
+
+    if (amcf->shm_zone == NULL) {
+        /* the API is not served here: no zone, no owner */
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_conf_full_name(cf->cycle, &amcf->state_dir, 0) != NGX_OK
+        || ngx_conf_full_name(cf->cycle, &amcf->cert_dir, 0) != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_axis_mqtt_check_state_dir(cf, &amcf->state_dir)
+        != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    shm = amcf->shm_zone->data;
+
+    p = ngx_pnalloc(cf->pool, amcf->state_dir.len + 1 + amcf->serial.len + 1);
+    if (p == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    shm->state_dir = (char *) p;
+    p = ngx_cpymem(p, amcf->state_dir.data, amcf->state_dir.len);
+    *p++ = '\0';
+
+    shm->serial = (char *) p;
+    p = ngx_cpymem(p, amcf->serial.data, amcf->serial.len);
+    *p = '\0';
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * The state directory must exist and be writable by the workers' user:
+ * found out now by "nginx -t", not at the first configureClient.
+ */
+
+static char *
+ngx_http_axis_mqtt_check_state_dir(ngx_conf_t *cf, ngx_str_t *dir)
+{
+    u_char            *path;
+    ngx_uid_t          uid;
+    ngx_gid_t          gid;
+    ngx_uint_t         mode;
+    struct passwd     *pwd;
+    ngx_file_info_t    fi;
+    ngx_core_conf_t   *ccf;
+
+    path = ngx_pnalloc(cf->pool, dir->len + 1);
+    if (path == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    (void) ngx_cpystrn(path, dir->data, dir->len + 1);
+
+    if (ngx_file_info(path, &fi) == NGX_FILE_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "axis_mqtt_state_dir \"%s\" is not usable", path);
+        return NGX_CONF_ERROR;
+    }
+
+    if (!ngx_is_dir(&fi)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "axis_mqtt_state_dir \"%s\" is not a directory",
+                           path);
+        return NGX_CONF_ERROR;
+    }
+
+    /* the "user" directive precedes "http"; unset, it defaults as in core */
+
+    ccf = (ngx_core_conf_t *) ngx_get_conf(cf->cycle->conf_ctx,
+                                           ngx_core_module);
+    uid = ccf->user;
+    gid = ccf->group;
+
+    if (uid == (ngx_uid_t) NGX_CONF_UNSET_UINT) {
+        uid = geteuid();
+        gid = getegid();
+
+        if (uid == 0) {
+            pwd = getpwnam(NGX_USER);
+            if (pwd != NULL) {
+                uid = pwd->pw_uid;
+                gid = pwd->pw_gid;
+            }
+        }
+    }
+
+    if (uid == 0) {
+        return NGX_CONF_OK;
+    }
+
+    mode = (fi.st_uid == uid) ? (S_IWUSR|S_IXUSR)
+           : (fi.st_gid == gid) ? (S_IWGRP|S_IXGRP)
+           : (S_IWOTH|S_IXOTH);
+
+    if ((fi.st_mode & mode) != mode) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "axis_mqtt_state_dir \"%s\" is not writable by "
+                           "the worker processes' user (uid %d)",
+                           path, (int) uid);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static void *
+ngx_http_axis_mqtt_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_axis_mqtt_loc_conf_t  *alcf;
+
+    alcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_axis_mqtt_loc_conf_t));
+    if (alcf == NULL) {
+        return NULL;
+    }
+
+    alcf->admin = NGX_CONF_UNSET_PTR;
+    alcf->max_request_size = NGX_CONF_UNSET_SIZE;
+
+    return alcf;
+}
+
+
+static char *
+ngx_http_axis_mqtt_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_axis_mqtt_loc_conf_t  *prev = parent;
+    ngx_http_axis_mqtt_loc_conf_t  *conf = child;
+
+    ngx_conf_merge_ptr_value(conf->admin, prev->admin, NULL);
+    ngx_conf_merge_size_value(conf->max_request_size,
+                              prev->max_request_size, 16 * 1024);
+
+    if (conf->max_request_size == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "axis_mqtt_max_request_size must not be zero");
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_axis_mqtt_client(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_core_loc_conf_t        *clcf;
+    ngx_http_axis_mqtt_main_conf_t  *amcf;
+
+    amcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_axis_mqtt_module);
+
+    if (amcf->shm_zone == NULL) {
+        amcf->shm_zone = axis_mqtt_shm_add(cf, &ngx_http_axis_mqtt_module);
+        if (amcf->shm_zone == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_axis_mqtt_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_axis_mqtt_init_process(ngx_cycle_t *cycle)
+{
+    ngx_http_axis_mqtt_main_conf_t  *amcf;
+
+    /* cache manager and loader run this hook too, also as worker 0 */
+
+    if (!(ngx_process == NGX_PROCESS_WORKER && ngx_worker == 0)
+        && ngx_process != NGX_PROCESS_SINGLE)
+    {
+        return NGX_OK;
+    }
+
+    amcf = ngx_http_cycle_get_module_main_conf(cycle,
+                                               ngx_http_axis_mqtt_module);
+
+    if (amcf == NULL || amcf->shm_zone == NULL) {
+        return NGX_OK;
+    }
+
+    return axis_mqtt_owner_start(cycle, amcf->shm_zone->data);
+}
+
+
+static void
+ngx_http_axis_mqtt_exit_process(ngx_cycle_t *cycle)
+{
+    axis_mqtt_owner_stop(cycle);
+}

@@ -1,0 +1,75 @@
+
+/*
+ * One client.cgi request: parse and validate the JSON body, compute the
+ * state a write method leads to, and render the JSON response.  Plain C:
+ * bytes in, bytes out, no nginx types.
+ */
+
+#ifndef _AXIS_MQTT_API_H_INCLUDED_
+#define _AXIS_MQTT_API_H_INCLUDED_
+
+
+#include <stddef.h>
+
+#include "axis_mqtt_conf.h"
+
+
+#define AXIS_MQTT_API_VERSION  "1.0"
+
+
+typedef enum {
+    AXIS_MQTT_METHOD_UNKNOWN = 0,
+    AXIS_MQTT_METHOD_CONFIGURE,
+    AXIS_MQTT_METHOD_ACTIVATE,
+    AXIS_MQTT_METHOD_DEACTIVATE,
+    AXIS_MQTT_METHOD_GET_STATUS,
+    AXIS_MQTT_METHOD_GET_VERSIONS
+} axis_mqtt_method_e;
+
+
+typedef struct {
+    axis_mqtt_method_e       method;
+    axis_mqtt_error_t        error;         /* code 0: valid so far */
+
+    /* echoed in the response; NULL when the request did not carry them */
+    json_t                  *api_version;
+    json_t                  *context;
+    json_t                  *method_name;
+
+    /* configureClient: the validated new configuration */
+    axis_mqtt_conf_t         conf;
+    int                      keep_password;
+} axis_mqtt_request_t;
+
+
+/*
+ * Fills *req from the body.  A request that fails (bad JSON, not admin,
+ * bad parameters) has req->error.code set; it is still answered with
+ * axis_mqtt_response().  axis_mqtt_request_free() releases it either way.
+ */
+void axis_mqtt_request_parse(axis_mqtt_request_t *req, const char *body,
+    size_t len, int admin, const char *serial);
+
+void axis_mqtt_request_free(axis_mqtt_request_t *req);
+
+int axis_mqtt_request_writes(const axis_mqtt_request_t *req);
+
+/*
+ * The state a valid write request leads to from the current one.
+ * Returns -1 with err set if the request cannot apply to it.
+ */
+int axis_mqtt_request_apply(const axis_mqtt_request_t *req,
+    const axis_mqtt_state_t *current, axis_mqtt_state_t *next,
+    axis_mqtt_error_t *err);
+
+/*
+ * The response body, malloc()ed, NUL-terminated; NULL if out of memory.
+ * err NULL means success; state and connected are read by
+ * getClientStatus only.
+ */
+char *axis_mqtt_response(const axis_mqtt_request_t *req,
+    const axis_mqtt_error_t *err, const axis_mqtt_state_t *state,
+    int connected);
+
+
+#endif /* _AXIS_MQTT_API_H_INCLUDED_ */

@@ -1,0 +1,123 @@
+
+/*
+ * The MQTT client configuration as the API defines it: defaults, a
+ * validating JSON reader and a JSON writer.  Plain C: no nginx types,
+ * so it is unit-tested and fuzzed on its own.
+ *
+ * The configuration lives in a fixed-size struct because it is copied
+ * into the shared zone; a string that does not fit is rejected, never cut.
+ */
+
+#ifndef _AXIS_MQTT_CONF_H_INCLUDED_
+#define _AXIS_MQTT_CONF_H_INCLUDED_
+
+
+#include <jansson.h>
+
+
+/* the longest accepted value of each kind of string, in bytes */
+#define AXIS_MQTT_HOST_LEN       255
+#define AXIS_MQTT_NAME_LEN       255      /* ALPN, proxies, certificate IDs */
+#define AXIS_MQTT_STRING_LEN     1024     /* paths, credentials, topics */
+#define AXIS_MQTT_PAYLOAD_LEN    4096     /* message payloads */
+
+#define AXIS_MQTT_QOS_MAX        2
+#define AXIS_MQTT_INTERVAL_MAX   65535    /* MQTT keep-alive is 16 bits */
+
+
+/* the spec's error codes */
+#define AXIS_MQTT_OK                  0
+#define AXIS_MQTT_ERR_INTERNAL        1100
+#define AXIS_MQTT_ERR_VERSION         2100
+#define AXIS_MQTT_ERR_JSON            2101
+#define AXIS_MQTT_ERR_METHOD          2102
+#define AXIS_MQTT_ERR_PARAM_MISSING   2103
+#define AXIS_MQTT_ERR_PARAM_VALUE     2104
+#define AXIS_MQTT_ERR_AUTH            2105
+#define AXIS_MQTT_ERR_SIZE            2106
+
+
+typedef struct {
+    int                      code;
+    char                     message[256];
+} axis_mqtt_error_t;
+
+
+typedef enum {
+    AXIS_MQTT_TCP = 0,
+    AXIS_MQTT_SSL,
+    AXIS_MQTT_WS,
+    AXIS_MQTT_WSS
+} axis_mqtt_protocol_e;
+
+
+typedef struct {
+    int                      configured;   /* the object was given */
+    int                      use_default;
+    int                      retain;
+    int                      qos;
+    char                     topic[AXIS_MQTT_STRING_LEN + 1];
+    char                     message[AXIS_MQTT_PAYLOAD_LEN + 1];
+} axis_mqtt_message_t;
+
+
+typedef struct {
+    axis_mqtt_protocol_e     protocol;
+    int                      port;
+    char                     host[AXIS_MQTT_HOST_LEN + 1];
+    char                     basepath[AXIS_MQTT_STRING_LEN + 1];
+    char                     alpn_protocol[AXIS_MQTT_NAME_LEN + 1];
+
+    char                     http_proxy[AXIS_MQTT_NAME_LEN + 1];
+    char                     https_proxy[AXIS_MQTT_NAME_LEN + 1];
+
+    char                     username[AXIS_MQTT_STRING_LEN + 1];
+    char                     password[AXIS_MQTT_STRING_LEN + 1];
+    char                     client_id[AXIS_MQTT_STRING_LEN + 1];
+
+    int                      keep_alive_interval;
+    int                      connect_timeout;
+    int                      clean_session;
+    int                      auto_reconnect;
+    int                      activate_on_reboot;
+
+    char                     device_topic_prefix[AXIS_MQTT_STRING_LEN + 1];
+
+    axis_mqtt_message_t      last_will;
+    axis_mqtt_message_t      connect_message;
+    axis_mqtt_message_t      disconnect_message;
+
+    int                      validate_server_cert;
+    char                     client_cert_id[AXIS_MQTT_NAME_LEN + 1];
+    char                     ca_cert_id[AXIS_MQTT_NAME_LEN + 1];
+} axis_mqtt_conf_t;
+
+
+/* what is saved and shared: the configuration and the active flag */
+typedef struct {
+    axis_mqtt_conf_t         conf;
+    int                      active;
+} axis_mqtt_state_t;
+
+
+void axis_mqtt_error_set(axis_mqtt_error_t *err, int code, const char *fmt,
+    ...);
+
+void axis_mqtt_conf_init(axis_mqtt_conf_t *conf, const char *serial);
+
+/*
+ * Replaces *conf with the configureClient "params" object, defaults filled.
+ * On error returns -1 with err set and *conf undefined.  *keep_password
+ * tells that the caller must carry over the saved password.
+ */
+int axis_mqtt_conf_from_json(axis_mqtt_conf_t *conf, const json_t *params,
+    const char *serial, int *keep_password, axis_mqtt_error_t *err);
+
+/* reveal_password: 1 for the state file, 0 for getClientStatus */
+json_t *axis_mqtt_conf_to_json(const axis_mqtt_conf_t *conf,
+    int reveal_password);
+
+const char *axis_mqtt_protocol_name(axis_mqtt_protocol_e protocol);
+
+
+#endif /* _AXIS_MQTT_CONF_H_INCLUDED_ */

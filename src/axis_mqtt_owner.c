@@ -1,0 +1,307 @@
+
+/*
+ * Owner election and the owner's command loop.
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_event.h>
+
+#include "axis_mqtt_owner.h"
+#include "axis_mqtt_store.h"
+
+
+#define AXIS_MQTT_OWNER_LOCK       "owner.lock"
+#define AXIS_MQTT_OWNER_FIFO       "wake"
+
+/* poll fast while an old generation is handing over, then back off */
+#define AXIS_MQTT_OWNER_POLL_FAST  10
+#define AXIS_MQTT_OWNER_POLL_SLOW  500
+#define AXIS_MQTT_OWNER_FAST_FOR   10000
+
+
+typedef struct {
+    axis_mqtt_shm_ctx_t     *shm;
+    ngx_log_t               *log;
+    ngx_fd_t                 lock_fd;
+    ngx_connection_t        *wake;
+    ngx_event_t              poll;
+    ngx_msec_t               started;
+    ngx_uint_t               owner;         /* unsigned owner:1 */
+
+    /* the command being saved: too large for the stack of a handler */
+    axis_mqtt_state_t        command;
+} axis_mqtt_owner_t;
+
+
+static void axis_mqtt_owner_poll(ngx_event_t *ev);
+static ngx_int_t axis_mqtt_owner_acquire(axis_mqtt_owner_t *own);
+static ngx_int_t axis_mqtt_owner_listen(axis_mqtt_owner_t *own);
+static void axis_mqtt_owner_wake_handler(ngx_event_t *ev);
+static void axis_mqtt_owner_run_commands(axis_mqtt_owner_t *own);
+static void axis_mqtt_owner_release(axis_mqtt_owner_t *own);
+static void axis_mqtt_owner_path(axis_mqtt_shm_ctx_t *shm, const char *name,
+    char *buf, size_t size);
+
+
+static axis_mqtt_owner_t  axis_mqtt_owner = { .lock_fd = NGX_INVALID_FILE };
+
+
+ngx_int_t
+axis_mqtt_owner_start(ngx_cycle_t *cycle, axis_mqtt_shm_ctx_t *shm)
+{
+    axis_mqtt_owner_t  *own = &axis_mqtt_owner;
+
+    own->shm = shm;
+    own->log = cycle->log;
+    own->started = ngx_current_msec;
+
+    own->poll.handler = axis_mqtt_owner_poll;
+    own->poll.data = own;
+    own->poll.log = cycle->log;
+    own->poll.cancelable = 1;
+
+    axis_mqtt_owner_poll(&own->poll);
+
+    return NGX_OK;
+}
+
+
+static void
+axis_mqtt_owner_poll(ngx_event_t *ev)
+{
+    axis_mqtt_owner_t  *own = ev->data;
+
+    if (ngx_exiting || ngx_quit || ngx_terminate) {
+        return;
+    }
+
+    if (axis_mqtt_owner_acquire(own) == NGX_OK) {
+        return;
+    }
+
+    ngx_add_timer(ev, ngx_current_msec - own->started
+                      < AXIS_MQTT_OWNER_FAST_FOR
+                      ? AXIS_MQTT_OWNER_POLL_FAST
+                      : AXIS_MQTT_OWNER_POLL_SLOW);
+}
+
+
+static ngx_int_t
+axis_mqtt_owner_acquire(axis_mqtt_owner_t *own)
+{
+    char       path[NGX_MAX_PATH];
+    ngx_err_t  err;
+
+    if (own->lock_fd == NGX_INVALID_FILE) {
+        axis_mqtt_owner_path(own->shm, AXIS_MQTT_OWNER_LOCK, path,
+                             sizeof(path));
+
+        own->lock_fd = ngx_open_file(path, NGX_FILE_RDWR,
+                                     NGX_FILE_CREATE_OR_OPEN | O_CLOEXEC,
+                                     NGX_FILE_OWNER_ACCESS);
+
+        if (own->lock_fd == NGX_INVALID_FILE) {
+            ngx_log_error(NGX_LOG_ALERT, own->log, ngx_errno,
+                          "axis_mqtt: open(\"%s\") failed", path);
+            return NGX_ERROR;
+        }
+    }
+
+    err = ngx_trylock_fd(own->lock_fd);
+
+    if (err == NGX_EAGAIN || err == NGX_EACCES) {
+        return NGX_AGAIN;
+    }
+
+    if (err != 0) {
+        ngx_log_error(NGX_LOG_ALERT, own->log, err,
+                      "axis_mqtt: locking the owner lock failed");
+        return NGX_ERROR;
+    }
+
+    if (axis_mqtt_owner_listen(own) != NGX_OK) {
+        /* give it up: a later poll, or the next candidate, tries again */
+        (void) ngx_close_file(own->lock_fd);
+        own->lock_fd = NGX_INVALID_FILE;
+        return NGX_ERROR;
+    }
+
+    own->owner = 1;
+    axis_mqtt_shm_set_owner(own->shm, ngx_pid);
+
+    ngx_log_error(NGX_LOG_INFO, own->log, 0,
+                  "axis_mqtt: process %P owns the MQTT client", ngx_pid);
+
+    /* commands may have waited for an owner */
+    axis_mqtt_owner_run_commands(own);
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+axis_mqtt_owner_listen(axis_mqtt_owner_t *own)
+{
+    char               path[NGX_MAX_PATH];
+    ngx_fd_t           fd;
+    ngx_file_info_t    fi;
+    ngx_connection_t  *c;
+
+    axis_mqtt_owner_path(own->shm, AXIS_MQTT_OWNER_FIFO, path, sizeof(path));
+
+    if (ngx_file_info(path, &fi) == 0 && !S_ISFIFO(fi.st_mode)) {
+        (void) ngx_delete_file(path);
+    }
+
+    if (mkfifo(path, 0600) == -1 && ngx_errno != NGX_EEXIST) {
+        ngx_log_error(NGX_LOG_ALERT, own->log, ngx_errno,
+                      "axis_mqtt: mkfifo(\"%s\") failed", path);
+        return NGX_ERROR;
+    }
+
+    /* read-write, so the FIFO never reports end of file to us */
+    fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+
+    if (fd == -1) {
+        ngx_log_error(NGX_LOG_ALERT, own->log, ngx_errno,
+                      "axis_mqtt: open(\"%s\") failed", path);
+        return NGX_ERROR;
+    }
+
+    c = ngx_get_connection(fd, own->log);
+    if (c == NULL) {
+        (void) close(fd);
+        return NGX_ERROR;
+    }
+
+    /* idle: a graceful shutdown calls the handler at once with c->close */
+    c->idle = 1;
+    c->data = own;
+    c->read->handler = axis_mqtt_owner_wake_handler;
+    c->read->log = own->log;
+
+    if (ngx_handle_read_event(c->read, 0) != NGX_OK) {
+        ngx_close_connection(c);
+        return NGX_ERROR;
+    }
+
+    own->wake = c;
+
+    return NGX_OK;
+}
+
+
+static void
+axis_mqtt_owner_wake_handler(ngx_event_t *ev)
+{
+    u_char              buf[64];
+    ngx_connection_t   *c = ev->data;
+    axis_mqtt_owner_t  *own = c->data;
+
+    if (c->close) {
+        axis_mqtt_owner_release(own);
+        return;
+    }
+
+    while (read(c->fd, buf, sizeof(buf)) > 0) { /* drain */ }
+
+    axis_mqtt_owner_run_commands(own);
+
+    if (ngx_handle_read_event(ev, 0) != NGX_OK) {
+        axis_mqtt_owner_release(own);
+    }
+}
+
+
+static void
+axis_mqtt_owner_run_commands(axis_mqtt_owner_t *own)
+{
+    uint64_t           seq;
+    axis_mqtt_error_t  err;
+
+    while (axis_mqtt_shm_take(own->shm, &own->command, &seq) == NGX_OK) {
+
+        err.code = AXIS_MQTT_OK;
+        err.message[0] = '\0';
+
+        if (axis_mqtt_store_save(own->shm->state_dir, &own->command, &err)
+            != 0)
+        {
+            ngx_log_error(NGX_LOG_ERR, own->log, 0,
+                          "axis_mqtt: configuration not saved: %s",
+                          err.message);
+        }
+
+        axis_mqtt_shm_complete(own->shm, seq, &own->command, &err);
+    }
+}
+
+
+static void
+axis_mqtt_owner_release(axis_mqtt_owner_t *own)
+{
+    if (own->poll.timer_set) {
+        ngx_del_timer(&own->poll);
+    }
+
+    if (own->owner) {
+        axis_mqtt_shm_set_owner(own->shm, 0);
+        own->owner = 0;
+
+        ngx_log_error(NGX_LOG_INFO, own->log, 0,
+                      "axis_mqtt: process %P released the MQTT client",
+                      ngx_pid);
+    }
+
+    if (own->wake != NULL) {
+        ngx_close_connection(own->wake);
+        own->wake = NULL;
+    }
+
+    if (own->lock_fd != NGX_INVALID_FILE) {
+        (void) ngx_close_file(own->lock_fd);
+        own->lock_fd = NGX_INVALID_FILE;
+    }
+}
+
+
+void
+axis_mqtt_owner_stop(ngx_cycle_t *cycle)
+{
+    axis_mqtt_owner_release(&axis_mqtt_owner);
+}
+
+
+void
+axis_mqtt_owner_wake(axis_mqtt_shm_ctx_t *shm, ngx_log_t *log)
+{
+    char      path[NGX_MAX_PATH];
+    ngx_fd_t  fd;
+
+    axis_mqtt_owner_path(shm, AXIS_MQTT_OWNER_FIFO, path, sizeof(path));
+
+    /* no reader (ENXIO) or no FIFO yet: the next owner runs it on start */
+    fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd == -1) {
+        ngx_log_debug1(NGX_LOG_DEBUG_CORE, log, ngx_errno,
+                       "axis_mqtt: no owner to wake at \"%s\"", path);
+        return;
+    }
+
+    if (write(fd, "!", 1) == -1) {
+        /* EAGAIN: the full FIFO already holds a wake-up */
+    }
+
+    (void) close(fd);
+}
+
+
+static void
+axis_mqtt_owner_path(axis_mqtt_shm_ctx_t *shm, const char *name, char *buf,
+    size_t size)
+{
+    (void) ngx_snprintf((u_char *) buf, size - 1, "%s/%s%Z", shm->state_dir,
+                        name);
+    buf[size - 1] = '\0';
+}

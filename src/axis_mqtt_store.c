@@ -1,0 +1,256 @@
+
+/*
+ * The state file <state_dir>/client.json:
+ *
+ *     {"active": true, "config": { ...configureClient params... }}
+ *
+ * It holds the broker password in clear, so it is created 0600; the
+ * configuration is read back through the same validation as a request.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "axis_mqtt_store.h"
+
+
+#define AXIS_MQTT_STORE_MAX   (256 * 1024)
+#define AXIS_MQTT_PATH_MAX    4096
+
+
+static int axis_mqtt_write_all(int fd, const char *buf, size_t len);
+static int axis_mqtt_fsync_dir(const char *dir);
+
+
+int
+axis_mqtt_store_parse(axis_mqtt_state_t *state, const char *text, size_t len,
+    const char *serial, axis_mqtt_error_t *err)
+{
+    int            keep_password, rc;
+    json_t        *root, *active;
+    json_error_t   jerr;
+
+    root = json_loadb(text, len, 0, &jerr);
+
+    if (!json_is_object(root)) {
+        axis_mqtt_error_set(err, AXIS_MQTT_ERR_JSON,
+                            "not a JSON object (%s, line %d)",
+                            root ? "wrong type" : jerr.text, jerr.line);
+        json_decref(root);
+        return -1;
+    }
+
+    active = json_object_get(root, "active");
+
+    if (!json_is_boolean(active)) {
+        axis_mqtt_error_set(err, AXIS_MQTT_ERR_PARAM_MISSING,
+                            "\"active\" missing or not a boolean");
+        json_decref(root);
+        return -1;
+    }
+
+    state->active = json_is_true(active);
+
+    rc = axis_mqtt_conf_from_json(&state->conf,
+                                  json_object_get(root, "config"), serial,
+                                  &keep_password, err);
+
+    if (rc == 0 && keep_password) {
+        axis_mqtt_error_set(err, AXIS_MQTT_ERR_PARAM_VALUE,
+                            "a saved configuration cannot keep a password");
+        rc = -1;
+    }
+
+    json_decref(root);
+
+    return rc;
+}
+
+
+int
+axis_mqtt_store_load(const char *dir, axis_mqtt_state_t *state,
+    const char *serial, axis_mqtt_error_t *err)
+{
+    int          fd, rc;
+    char        *text, path[AXIS_MQTT_PATH_MAX];
+    ssize_t      n;
+    struct stat  st;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, AXIS_MQTT_STORE_FILE);
+
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    if (fd == -1) {
+        if (errno == ENOENT) {
+            return 0;
+        }
+
+        axis_mqtt_error_set(err, AXIS_MQTT_ERR_INTERNAL,
+                            "open(\"%s\") failed: %s", path, strerror(errno));
+        return -1;
+    }
+
+    if (fstat(fd, &st) == -1 || st.st_size > AXIS_MQTT_STORE_MAX) {
+        axis_mqtt_error_set(err, AXIS_MQTT_ERR_INTERNAL,
+                            "\"%s\" is not a readable file of at most %d "
+                            "bytes", path, AXIS_MQTT_STORE_MAX);
+        close(fd);
+        return -1;
+    }
+
+    text = malloc(st.st_size + 1);
+    if (text == NULL) {
+        axis_mqtt_error_set(err, AXIS_MQTT_ERR_INTERNAL, "out of memory");
+        close(fd);
+        return -1;
+    }
+
+    n = read(fd, text, st.st_size);
+    close(fd);
+
+    if (n != st.st_size) {
+        axis_mqtt_error_set(err, AXIS_MQTT_ERR_INTERNAL,
+                            "read(\"%s\") failed: %s", path,
+                            n == -1 ? strerror(errno) : "short read");
+        free(text);
+        return -1;
+    }
+
+    rc = axis_mqtt_store_parse(state, text, n, serial, err);
+    free(text);
+
+    return rc == 0 ? 1 : -1;
+}
+
+
+int
+axis_mqtt_store_save(const char *dir, const axis_mqtt_state_t *state,
+    axis_mqtt_error_t *err)
+{
+    int      fd;
+    char    *text, path[AXIS_MQTT_PATH_MAX], temp[AXIS_MQTT_PATH_MAX];
+    json_t  *root;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, AXIS_MQTT_STORE_FILE);
+    snprintf(temp, sizeof(temp), "%s/.%s.tmp", dir, AXIS_MQTT_STORE_FILE);
+
+    root = json_pack("{s:b, s:o}", "active", state->active,
+                     "config", axis_mqtt_conf_to_json(&state->conf, 1));
+
+    text = root ? json_dumps(root, JSON_INDENT(2)) : NULL;
+    json_decref(root);
+
+    if (text == NULL) {
+        axis_mqtt_error_set(err, AXIS_MQTT_ERR_INTERNAL,
+                            "out of memory while saving \"%s\"", path);
+        return -1;
+    }
+
+    fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+    if (fd == -1) {
+        axis_mqtt_error_set(err, AXIS_MQTT_ERR_INTERNAL,
+                            "open(\"%s\") failed: %s", temp, strerror(errno));
+        free(text);
+        return -1;
+    }
+
+    /* an older file of the same name may have had wider permissions */
+
+    if (fchmod(fd, 0600) == -1
+        || axis_mqtt_write_all(fd, text, strlen(text)) == -1
+        || axis_mqtt_write_all(fd, "\n", 1) == -1
+        || fsync(fd) == -1)
+    {
+        axis_mqtt_error_set(err, AXIS_MQTT_ERR_INTERNAL,
+                            "writing \"%s\" failed: %s", temp,
+                            strerror(errno));
+        goto failed;
+    }
+
+    if (close(fd) == -1) {
+        fd = -1;
+        axis_mqtt_error_set(err, AXIS_MQTT_ERR_INTERNAL,
+                            "close(\"%s\") failed: %s", temp,
+                            strerror(errno));
+        goto failed;
+    }
+
+    fd = -1;
+
+    if (rename(temp, path) == -1) {
+        axis_mqtt_error_set(err, AXIS_MQTT_ERR_INTERNAL,
+                            "rename(\"%s\", \"%s\") failed: %s", temp, path,
+                            strerror(errno));
+        goto failed;
+    }
+
+    free(text);
+
+    /*
+     * The new file is in place from here on: failing the request now would
+     * make the answer disagree with the disk, so a directory that cannot
+     * be synced only loses durability of the rename, not its atomicity.
+     */
+
+    (void) axis_mqtt_fsync_dir(dir);
+
+    return 0;
+
+failed:
+
+    if (fd != -1) {
+        close(fd);
+    }
+
+    unlink(temp);
+    free(text);
+
+    return -1;
+}
+
+
+static int
+axis_mqtt_write_all(int fd, const char *buf, size_t len)
+{
+    ssize_t  n;
+
+    while (len > 0) {
+        n = write(fd, buf, len);
+
+        if (n == -1) {
+            if (errno == EINTR) {
+                continue;
+            }
+
+            return -1;
+        }
+
+        buf += n;
+        len -= n;
+    }
+
+    return 0;
+}
+
+
+static int
+axis_mqtt_fsync_dir(const char *dir)
+{
+    int  fd, rc;
+
+    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd == -1) {
+        return -1;
+    }
+
+    rc = fsync(fd);
+    close(fd);
+
+    return rc;
+}
