@@ -615,13 +615,18 @@ ngx_http_axis_mqtt_init_main_conf(ngx_conf_t *cf, void *conf)
 
     shm = amcf->shm_zone->data;
 
-    p = ngx_pnalloc(cf->pool, amcf->state_dir.len + 1 + amcf->serial.len + 1);
+    p = ngx_pnalloc(cf->pool, amcf->state_dir.len + 1 + amcf->cert_dir.len + 1
+                              + amcf->serial.len + 1);
     if (p == NULL) {
         return NGX_CONF_ERROR;
     }
 
     shm->state_dir = (char *) p;
     p = ngx_cpymem(p, amcf->state_dir.data, amcf->state_dir.len);
+    *p++ = '\0';
+
+    shm->cert_dir = (char *) p;
+    p = ngx_cpymem(p, amcf->cert_dir.data, amcf->cert_dir.len);
     *p++ = '\0';
 
     shm->serial = (char *) p;

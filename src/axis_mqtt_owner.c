@@ -9,6 +9,7 @@
 
 #include "axis_mqtt_owner.h"
 #include "axis_mqtt_store.h"
+#include "axis_mqtt_bridge.h"
 
 
 #define AXIS_MQTT_OWNER_LOCK       "owner.lock"
@@ -90,8 +91,9 @@ axis_mqtt_owner_poll(ngx_event_t *ev)
 static ngx_int_t
 axis_mqtt_owner_acquire(axis_mqtt_owner_t *own)
 {
-    char       path[NGX_MAX_PATH];
-    ngx_err_t  err;
+    char        path[NGX_MAX_PATH];
+    ngx_err_t   err;
+    ngx_uint_t  connected;
 
     if (own->lock_fd == NGX_INVALID_FILE) {
         axis_mqtt_owner_path(own->shm, AXIS_MQTT_OWNER_LOCK, path,
@@ -132,6 +134,11 @@ axis_mqtt_owner_acquire(axis_mqtt_owner_t *own)
 
     ngx_log_error(NGX_LOG_INFO, own->log, 0,
                   "axis_mqtt: process %P owns the MQTT client", ngx_pid);
+
+    axis_mqtt_bridge_start(own->shm, own->wake->fd, own->log);
+
+    axis_mqtt_shm_snapshot(own->shm, &own->command, &connected);
+    axis_mqtt_bridge_apply(&own->command);
 
     /* commands may have waited for an owner */
     axis_mqtt_owner_run_commands(own);
@@ -206,6 +213,7 @@ axis_mqtt_owner_wake_handler(ngx_event_t *ev)
 
     while (read(c->fd, buf, sizeof(buf)) > 0) { /* drain */ }
 
+    axis_mqtt_bridge_process_events();
     axis_mqtt_owner_run_commands(own);
 
     if (ngx_handle_read_event(ev, 0) != NGX_OK) {
@@ -234,6 +242,10 @@ axis_mqtt_owner_run_commands(axis_mqtt_owner_t *own)
         }
 
         axis_mqtt_shm_complete(own->shm, seq, &own->command, &err);
+
+        if (err.code == AXIS_MQTT_OK) {
+            axis_mqtt_bridge_apply(&own->command);
+        }
     }
 }
 
@@ -246,6 +258,8 @@ axis_mqtt_owner_release(axis_mqtt_owner_t *own)
     }
 
     if (own->owner) {
+        /* before the lock goes: the next owner must not overlap with us */
+        axis_mqtt_bridge_stop();
         axis_mqtt_shm_set_owner(own->shm, 0);
         own->owner = 0;
 

@@ -123,12 +123,24 @@ void
 axis_mqtt_shm_snapshot(axis_mqtt_shm_ctx_t *ctx, axis_mqtt_state_t *state,
     ngx_uint_t *connected)
 {
+    ngx_pid_t  owner;
+
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
     *state = ctx->sh->saved;
     *connected = ctx->sh->connected;
+    owner = ctx->sh->owner;
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    /*
+     * An owner killed outright leaves "connected" behind until its
+     * successor starts: its connection died with it.
+     */
+
+    if (*connected && kill(owner, 0) == -1 && ngx_errno == NGX_ESRCH) {
+        *connected = 0;
+    }
 }
 
 
@@ -258,6 +270,17 @@ axis_mqtt_shm_set_owner(axis_mqtt_shm_ctx_t *ctx, ngx_pid_t pid)
     if (pid == 0) {
         ctx->sh->connected = 0;
     }
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+}
+
+
+void
+axis_mqtt_shm_set_connected(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t connected)
+{
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    ctx->sh->connected = connected;
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
 }

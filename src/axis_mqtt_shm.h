@@ -37,6 +37,7 @@ typedef struct {
     axis_mqtt_shm_t         *sh;
     ngx_slab_pool_t         *shpool;
     char                    *state_dir;     /* NUL-terminated */
+    char                    *cert_dir;
     char                    *serial;
 } axis_mqtt_shm_ctx_t;
 
@@ -61,6 +62,8 @@ ngx_int_t axis_mqtt_shm_take(axis_mqtt_shm_ctx_t *ctx,
 void axis_mqtt_shm_complete(axis_mqtt_shm_ctx_t *ctx, uint64_t seq,
     const axis_mqtt_state_t *state, const axis_mqtt_error_t *err);
 void axis_mqtt_shm_set_owner(axis_mqtt_shm_ctx_t *ctx, ngx_pid_t pid);
+void axis_mqtt_shm_set_connected(axis_mqtt_shm_ctx_t *ctx,
+    ngx_uint_t connected);
 
 
 #endif /* _AXIS_MQTT_SHM_H_INCLUDED_ */

@@ -1,0 +1,719 @@
+
+/*
+ * The broker connection.  One Paho client per connection attempt: it is
+ * created for the configuration it connects with and destroyed when that
+ * attempt ends, which keeps clear of Paho's leaks on repeated connect
+ * calls and of its disconnect-while-reconnecting bug.  Retries are timed
+ * here (Paho's own retry runs on a coarse 3 s tick).
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_event.h>
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <MQTTAsync.h>
+
+#include "axis_mqtt_bridge.h"
+#include "axis_mqtt_message.h"
+
+
+#define AXIS_MQTT_RETRY_MIN        500
+#define AXIS_MQTT_RETRY_MAX        10000
+#define AXIS_MQTT_FAREWELL_WAIT    3000
+#define AXIS_MQTT_EVENTS           32
+#define AXIS_MQTT_CAUSE_LEN        200
+
+
+typedef enum {
+    AXIS_MQTT_IDLE = 0,          /* no client */
+    AXIS_MQTT_CONNECTING,
+    AXIS_MQTT_CONNECTED,
+    AXIS_MQTT_RETRY_WAIT,        /* no client, the retry timer is set */
+    AXIS_MQTT_FAREWELL           /* publishing the disconnect message */
+} axis_mqtt_phase_e;
+
+
+typedef enum {
+    AXIS_MQTT_EV_CONNECTED = 0,
+    AXIS_MQTT_EV_CONNECT_FAILED,
+    AXIS_MQTT_EV_LOST,
+    AXIS_MQTT_EV_FAREWELL_DONE
+} axis_mqtt_event_e;
+
+
+typedef struct {
+    axis_mqtt_event_e        type;
+    ngx_uint_t               generation;
+    int                      code;
+    char                     message[AXIS_MQTT_CAUSE_LEN];
+} axis_mqtt_event_t;
+
+
+typedef struct {
+    axis_mqtt_shm_ctx_t     *shm;
+    ngx_log_t               *log;
+    ngx_fd_t                 wake_fd;
+
+    MQTTAsync                client;
+    ngx_uint_t               generation;    /* of the client; tags events */
+    axis_mqtt_phase_e        phase;
+    ngx_uint_t               started;       /* Paho initialised */
+
+    axis_mqtt_state_t        desired;       /* as saved */
+    axis_mqtt_conf_t         running;       /* what the client was made of */
+
+    /* what the connect options point to, alive as long as the client */
+    char                     uri[AXIS_MQTT_HOST_LEN
+                                 + AXIS_MQTT_STRING_LEN + 32];
+    char                     proxy[AXIS_MQTT_NAME_LEN + 16];
+    char                     trust_store[NGX_MAX_PATH];
+    char                     key_store[NGX_MAX_PATH];
+    char                     private_key[NGX_MAX_PATH];
+    unsigned char            alpn[AXIS_MQTT_NAME_LEN + 2];
+    axis_mqtt_publication_t  will;
+    axis_mqtt_publication_t  announcement;  /* written by Paho's thread */
+
+    ngx_msec_t               backoff;
+    ngx_event_t              retry;
+    ngx_event_t              farewell;
+
+    char                     cause[AXIS_MQTT_CAUSE_LEN];  /* last logged */
+
+    pthread_mutex_t          lock;          /* of the event queue */
+    axis_mqtt_event_t        events[AXIS_MQTT_EVENTS];
+    ngx_uint_t               nevents;
+} axis_mqtt_bridge_t;
+
+
+static void axis_mqtt_bridge_connect(axis_mqtt_bridge_t *b);
+static ngx_int_t axis_mqtt_bridge_options(axis_mqtt_bridge_t *b,
+    MQTTAsync_connectOptions *opts, MQTTAsync_SSLOptions *ssl,
+    MQTTAsync_willOptions *will);
+static void axis_mqtt_bridge_farewell(axis_mqtt_bridge_t *b);
+static void axis_mqtt_bridge_teardown(axis_mqtt_bridge_t *b);
+static void axis_mqtt_bridge_schedule_retry(axis_mqtt_bridge_t *b);
+static void axis_mqtt_bridge_retry_handler(ngx_event_t *ev);
+static void axis_mqtt_bridge_farewell_handler(ngx_event_t *ev);
+static void axis_mqtt_bridge_failed(axis_mqtt_bridge_t *b, int code,
+    const char *message);
+static void axis_mqtt_bridge_post(ngx_uint_t generation,
+    axis_mqtt_event_e type, int code, const char *message);
+
+static void axis_mqtt_on_connect(void *context, MQTTAsync_successData *data);
+static void axis_mqtt_on_connect_failure(void *context,
+    MQTTAsync_failureData *data);
+static void axis_mqtt_on_connection_lost(void *context, char *cause);
+static int axis_mqtt_on_message(void *context, char *topic, int topic_len,
+    MQTTAsync_message *message);
+static void axis_mqtt_on_farewell(void *context, MQTTAsync_successData *data);
+static void axis_mqtt_on_farewell_failure(void *context,
+    MQTTAsync_failureData *data);
+
+
+static axis_mqtt_bridge_t  axis_mqtt_bridge = {
+    .lock = PTHREAD_MUTEX_INITIALIZER
+};
+
+
+static const char  *axis_mqtt_connack_causes[] = {
+    "accepted",
+    "the broker refused the protocol version",
+    "the broker rejected the client identifier",
+    "the broker is unavailable",
+    "the broker refused the user name or password",
+    "the broker refused: not authorized"
+};
+
+
+void
+axis_mqtt_bridge_start(axis_mqtt_shm_ctx_t *shm, ngx_fd_t wake_fd,
+    ngx_log_t *log)
+{
+    axis_mqtt_bridge_t     *b = &axis_mqtt_bridge;
+    MQTTAsync_init_options  init = MQTTAsync_init_options_initializer;
+
+    b->shm = shm;
+    b->wake_fd = wake_fd;
+    b->log = log;
+
+    b->retry.handler = axis_mqtt_bridge_retry_handler;
+    b->retry.data = b;
+    b->retry.log = log;
+    b->retry.cancelable = 1;
+
+    b->farewell.handler = axis_mqtt_bridge_farewell_handler;
+    b->farewell.data = b;
+    b->farewell.log = log;
+
+    if (!b->started) {
+        /* nginx has initialised OpenSSL already */
+        init.do_openssl_init = 0;
+        MQTTAsync_global_init(&init);
+        b->started = 1;
+    }
+}
+
+
+void
+axis_mqtt_bridge_apply(const axis_mqtt_state_t *state)
+{
+    axis_mqtt_bridge_t  *b = &axis_mqtt_bridge;
+
+    b->desired = *state;
+
+    switch (b->phase) {
+
+    case AXIS_MQTT_FAREWELL:
+        /* acted on when the farewell is over */
+        return;
+
+    case AXIS_MQTT_IDLE:
+        if (state->active) {
+            b->backoff = 0;
+            axis_mqtt_bridge_connect(b);
+        }
+        return;
+
+    case AXIS_MQTT_RETRY_WAIT:
+        if (!state->active) {
+            axis_mqtt_bridge_teardown(b);
+            ngx_log_error(NGX_LOG_INFO, b->log, 0,
+                          "axis_mqtt: client deactivated");
+            return;
+        }
+
+        /* a new command is a reason to try again now */
+        axis_mqtt_bridge_teardown(b);
+        b->backoff = 0;
+        axis_mqtt_bridge_connect(b);
+        return;
+
+    case AXIS_MQTT_CONNECTING:
+    case AXIS_MQTT_CONNECTED:
+        if (!state->active) {
+            axis_mqtt_bridge_farewell(b);
+            return;
+        }
+
+        if (ngx_memcmp(&b->running, &state->conf, sizeof(axis_mqtt_conf_t))
+            == 0)
+        {
+            return;
+        }
+
+        ngx_log_error(NGX_LOG_INFO, b->log, 0,
+                      "axis_mqtt: configuration changed, reconnecting");
+
+        axis_mqtt_bridge_teardown(b);
+        b->backoff = 0;
+        axis_mqtt_bridge_connect(b);
+        return;
+    }
+}
+
+
+static void
+axis_mqtt_bridge_connect(axis_mqtt_bridge_t *b)
+{
+    int                       rc;
+    char                     *client_id;
+    sigset_t                  all, saved;
+    MQTTAsync_SSLOptions      ssl = MQTTAsync_SSLOptions_initializer;
+    MQTTAsync_willOptions     will = MQTTAsync_willOptions_initializer;
+    MQTTAsync_createOptions   create = MQTTAsync_createOptions_initializer;
+    MQTTAsync_connectOptions  opts = MQTTAsync_connectOptions_initializer;
+
+    b->running = b->desired.conf;
+    b->generation++;
+
+    if (axis_mqtt_bridge_options(b, &opts, &ssl, &will) != NGX_OK) {
+        return;
+    }
+
+    /* an empty client identifier stands for the device's serial number */
+    client_id = b->running.client_id[0] ? b->running.client_id
+                                        : b->shm->serial;
+
+    /* 3.1.1 only: the default also retries 3.1, hiding the CONNACK code */
+    create.MQTTVersion = MQTTVERSION_3_1_1;
+
+    rc = MQTTAsync_createWithOptions(&b->client, b->uri, client_id,
+                                     MQTTCLIENT_PERSISTENCE_NONE, NULL,
+                                     &create);
+    if (rc != MQTTASYNC_SUCCESS) {
+        b->client = NULL;
+        axis_mqtt_bridge_failed(b, rc, "the client could not be created");
+        return;
+    }
+
+    rc = MQTTAsync_setCallbacks(b->client,
+                                (void *) (uintptr_t) b->generation,
+                                axis_mqtt_on_connection_lost,
+                                axis_mqtt_on_message, NULL);
+    if (rc != MQTTASYNC_SUCCESS) {
+        axis_mqtt_bridge_failed(b, rc, "callbacks could not be set");
+        return;
+    }
+
+    opts.context = (void *) (uintptr_t) b->generation;
+    opts.onSuccess = axis_mqtt_on_connect;
+    opts.onFailure = axis_mqtt_on_connect_failure;
+
+    /* Paho's threads start here and inherit the mask: keep signals ours */
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &saved);
+
+    rc = MQTTAsync_connect(b->client, &opts);
+
+    pthread_sigmask(SIG_SETMASK, &saved, NULL);
+
+    if (rc != MQTTASYNC_SUCCESS) {
+        axis_mqtt_bridge_failed(b, rc, "the connection could not start");
+        return;
+    }
+
+    b->phase = AXIS_MQTT_CONNECTING;
+
+    ngx_log_debug2(NGX_LOG_DEBUG_CORE, b->log, 0,
+                   "axis_mqtt: connecting to %s as \"%s\"", b->uri,
+                   client_id);
+}
+
+
+static ngx_int_t
+axis_mqtt_bridge_options(axis_mqtt_bridge_t *b,
+    MQTTAsync_connectOptions *opts, MQTTAsync_SSLOptions *ssl,
+    MQTTAsync_willOptions *will)
+{
+    int                secure, websocket;
+    size_t             len;
+    const char        *host_open, *host_close, *proxy;
+    axis_mqtt_conf_t  *conf = &b->running;
+
+    secure = conf->protocol == AXIS_MQTT_SSL
+             || conf->protocol == AXIS_MQTT_WSS;
+    websocket = conf->protocol == AXIS_MQTT_WS
+                || conf->protocol == AXIS_MQTT_WSS;
+
+    /* an IPv6 address goes in brackets */
+    host_open = strchr(conf->host, ':') && conf->host[0] != '[' ? "[" : "";
+    host_close = host_open[0] ? "]" : "";
+
+    ngx_snprintf((u_char *) b->uri, sizeof(b->uri) - 1, "%s://%s%s%s:%d%s%s%Z",
+                 axis_mqtt_protocol_name(conf->protocol),
+                 host_open, conf->host, host_close, conf->port,
+                 websocket && conf->basepath[0] != '/' ? "/" : "",
+                 websocket ? conf->basepath : "");
+
+    opts->keepAliveInterval = conf->keep_alive_interval;
+    opts->cleansession = conf->clean_session;
+    opts->connectTimeout = ngx_max(conf->connect_timeout, 1);
+    opts->MQTTVersion = MQTTVERSION_3_1_1;
+    opts->automaticReconnect = 0;
+    opts->username = conf->username[0] ? conf->username : NULL;
+    opts->password = conf->password[0] ? conf->password : NULL;
+
+    if (axis_mqtt_message_build(&b->will, conf, AXIS_MQTT_LAST_WILL,
+                                b->shm->serial, 0) == 1)
+    {
+        will->topicName = b->will.topic;
+        will->message = b->will.payload;
+        will->qos = b->will.qos;
+        will->retained = b->will.retain;
+        opts->will = will;
+    }
+
+    /*
+     * Paho reads the environment when both proxies are NULL; nginx has
+     * cleared it, so NULL means "no proxy".  The HTTPS proxy takes only
+     * "host:port": a scheme the user gave is dropped.
+     */
+
+    proxy = secure ? conf->https_proxy : conf->http_proxy;
+
+    if (proxy[0] != '\0') {
+        if (ngx_strncmp(proxy, "http://", 7) == 0) {
+            proxy += 7;
+        } else if (ngx_strncmp(proxy, "https://", 8) == 0) {
+            proxy += 8;
+        }
+
+        ngx_snprintf((u_char *) b->proxy, sizeof(b->proxy) - 1, "%s%s%Z",
+                     secure ? "" : "http://", proxy);
+
+        if (secure) {
+            opts->httpsProxy = b->proxy;
+        } else {
+            opts->httpProxy = b->proxy;
+        }
+    }
+
+    if (!secure) {
+        return NGX_OK;
+    }
+
+    ssl->enableServerCertAuth = conf->validate_server_cert;
+    ssl->verify = conf->validate_server_cert;   /* the host name, too */
+
+    if (conf->ca_cert_id[0] != '\0') {
+        ngx_snprintf((u_char *) b->trust_store, sizeof(b->trust_store) - 1,
+                     "%s/%s.crt%Z", b->shm->cert_dir, conf->ca_cert_id);
+        ssl->trustStore = b->trust_store;
+    }
+
+    if (conf->client_cert_id[0] != '\0') {
+        ngx_snprintf((u_char *) b->key_store, sizeof(b->key_store) - 1,
+                     "%s/%s.crt%Z", b->shm->cert_dir, conf->client_cert_id);
+        ngx_snprintf((u_char *) b->private_key, sizeof(b->private_key) - 1,
+                     "%s/%s.key%Z", b->shm->cert_dir, conf->client_cert_id);
+        ssl->keyStore = b->key_store;
+        ssl->privateKey = b->private_key;
+    }
+
+    len = ngx_strlen(conf->alpn_protocol);
+
+    if (len > 0) {
+        /* the wire format: one length-prefixed name */
+        b->alpn[0] = (unsigned char) len;
+        ngx_memcpy(&b->alpn[1], conf->alpn_protocol, len);
+        b->alpn[len + 1] = '\0';
+        ssl->protos = b->alpn;
+        ssl->protos_len = len + 1;
+    }
+
+    opts->ssl = ssl;
+
+    return NGX_OK;
+}
+
+
+/* a manual deactivation: publish the disconnect message, then leave */
+
+static void
+axis_mqtt_bridge_farewell(axis_mqtt_bridge_t *b)
+{
+    int                         rc;
+    MQTTAsync_message           msg = MQTTAsync_message_initializer;
+    MQTTAsync_responseOptions   resp = MQTTAsync_responseOptions_initializer;
+
+    if (b->phase != AXIS_MQTT_CONNECTED
+        || axis_mqtt_message_build(&b->announcement, &b->running,
+                                   AXIS_MQTT_DISCONNECT_MESSAGE,
+                                   b->shm->serial, ngx_time()) != 1)
+    {
+        axis_mqtt_bridge_teardown(b);
+        ngx_log_error(NGX_LOG_INFO, b->log, 0,
+                      "axis_mqtt: client deactivated");
+        return;
+    }
+
+    msg.payload = b->announcement.payload;
+    msg.payloadlen = ngx_strlen(b->announcement.payload);
+    msg.qos = b->announcement.qos;
+    msg.retained = b->announcement.retain;
+
+    resp.context = (void *) (uintptr_t) b->generation;
+    resp.onSuccess = axis_mqtt_on_farewell;
+    resp.onFailure = axis_mqtt_on_farewell_failure;
+
+    rc = MQTTAsync_sendMessage(b->client, b->announcement.topic, &msg, &resp);
+
+    if (rc != MQTTASYNC_SUCCESS) {
+        ngx_log_error(NGX_LOG_WARN, b->log, 0,
+                      "axis_mqtt: the disconnect message could not be sent: "
+                      "%s", MQTTAsync_strerror(rc));
+        axis_mqtt_bridge_teardown(b);
+        return;
+    }
+
+    b->phase = AXIS_MQTT_FAREWELL;
+
+    /* bounded: a broker that never acknowledges does not keep us */
+    ngx_add_timer(&b->farewell, AXIS_MQTT_FAREWELL_WAIT);
+}
+
+
+static void
+axis_mqtt_bridge_farewell_handler(ngx_event_t *ev)
+{
+    axis_mqtt_bridge_t  *b = ev->data;
+
+    ngx_log_error(NGX_LOG_WARN, b->log, 0,
+                  "axis_mqtt: the disconnect message was not acknowledged "
+                  "within %d ms", AXIS_MQTT_FAREWELL_WAIT);
+
+    axis_mqtt_bridge_teardown(b);
+    axis_mqtt_bridge_apply(&b->desired);
+}
+
+
+/* destroying a connected client sends DISCONNECT: no last will */
+
+static void
+axis_mqtt_bridge_teardown(axis_mqtt_bridge_t *b)
+{
+    if (b->client != NULL) {
+        MQTTAsync_destroy(&b->client);
+        b->client = NULL;
+    }
+
+    if (b->retry.timer_set) {
+        ngx_del_timer(&b->retry);
+    }
+
+    if (b->farewell.timer_set) {
+        ngx_del_timer(&b->farewell);
+    }
+
+    /* late events of the old client are told apart by this */
+    b->generation++;
+    b->phase = AXIS_MQTT_IDLE;
+
+    axis_mqtt_shm_set_connected(b->shm, 0);
+}
+
+
+static void
+axis_mqtt_bridge_failed(axis_mqtt_bridge_t *b, int code, const char *message)
+{
+    u_char      cause[AXIS_MQTT_CAUSE_LEN];
+    const char *text;
+
+    if (code > 0 && code <= 5) {
+        text = axis_mqtt_connack_causes[code];
+
+    } else {
+        text = message ? message : MQTTAsync_strerror(code);
+    }
+
+    ngx_snprintf(cause, sizeof(cause) - 1, "%s (%d)%Z", text, code);
+
+    /* once per cause, not once per retry */
+
+    if (ngx_strcmp(cause, b->cause) != 0) {
+        ngx_log_error(NGX_LOG_ERR, b->log, 0,
+                      "axis_mqtt: connecting to %s failed: %s", b->uri,
+                      cause);
+        ngx_cpystrn((u_char *) b->cause, cause, sizeof(b->cause));
+    }
+
+    axis_mqtt_bridge_teardown(b);
+    axis_mqtt_bridge_schedule_retry(b);
+}
+
+
+static void
+axis_mqtt_bridge_schedule_retry(axis_mqtt_bridge_t *b)
+{
+    if (!b->desired.active || ngx_exiting) {
+        return;
+    }
+
+    b->backoff = b->backoff ? ngx_min(b->backoff * 2, AXIS_MQTT_RETRY_MAX)
+                            : AXIS_MQTT_RETRY_MIN;
+
+    b->phase = AXIS_MQTT_RETRY_WAIT;
+    ngx_add_timer(&b->retry, b->backoff);
+}
+
+
+static void
+axis_mqtt_bridge_retry_handler(ngx_event_t *ev)
+{
+    axis_mqtt_bridge_t  *b = ev->data;
+
+    b->phase = AXIS_MQTT_IDLE;
+
+    if (b->desired.active) {
+        axis_mqtt_bridge_connect(b);
+    }
+}
+
+
+void
+axis_mqtt_bridge_process_events(void)
+{
+    axis_mqtt_bridge_t  *b = &axis_mqtt_bridge;
+
+    ngx_uint_t         i, n;
+    axis_mqtt_event_t  events[AXIS_MQTT_EVENTS], *ev;
+
+    pthread_mutex_lock(&b->lock);
+
+    n = b->nevents;
+    ngx_memcpy(events, b->events, n * sizeof(axis_mqtt_event_t));
+    b->nevents = 0;
+
+    pthread_mutex_unlock(&b->lock);
+
+    for (i = 0; i < n; i++) {
+        ev = &events[i];
+
+        if (ev->generation != b->generation) {
+            continue;
+        }
+
+        switch (ev->type) {
+
+        case AXIS_MQTT_EV_CONNECTED:
+            b->phase = AXIS_MQTT_CONNECTED;
+            b->backoff = 0;
+            b->cause[0] = '\0';
+            axis_mqtt_shm_set_connected(b->shm, 1);
+
+            ngx_log_error(NGX_LOG_INFO, b->log, 0,
+                          "axis_mqtt: connected to %s", b->uri);
+            break;
+
+        case AXIS_MQTT_EV_CONNECT_FAILED:
+            axis_mqtt_bridge_failed(b, ev->code, ev->message[0]
+                                                 ? ev->message : NULL);
+            break;
+
+        case AXIS_MQTT_EV_LOST:
+            ngx_log_error(NGX_LOG_WARN, b->log, 0,
+                          "axis_mqtt: connection to %s lost", b->uri);
+
+            axis_mqtt_bridge_teardown(b);
+
+            if (b->running.auto_reconnect) {
+                axis_mqtt_bridge_schedule_retry(b);
+            }
+            break;
+
+        case AXIS_MQTT_EV_FAREWELL_DONE:
+            axis_mqtt_bridge_teardown(b);
+
+            ngx_log_error(NGX_LOG_INFO, b->log, 0,
+                          "axis_mqtt: client deactivated");
+
+            /* it may have been activated again meanwhile */
+            axis_mqtt_bridge_apply(&b->desired);
+            break;
+        }
+    }
+}
+
+
+void
+axis_mqtt_bridge_stop(void)
+{
+    axis_mqtt_bridge_t  *b = &axis_mqtt_bridge;
+
+    if (b->client != NULL) {
+        ngx_log_error(NGX_LOG_INFO, b->log, 0,
+                      "axis_mqtt: disconnecting from %s", b->uri);
+    }
+
+    axis_mqtt_bridge_teardown(b);
+    b->desired.active = 0;
+}
+
+
+/* Paho's threads: queue and wake, nothing more */
+
+static void
+axis_mqtt_bridge_post(ngx_uint_t generation, axis_mqtt_event_e type,
+    int code, const char *message)
+{
+    axis_mqtt_bridge_t  *b = &axis_mqtt_bridge;
+    axis_mqtt_event_t   *ev;
+
+    pthread_mutex_lock(&b->lock);
+
+    if (b->nevents < AXIS_MQTT_EVENTS) {
+        ev = &b->events[b->nevents++];
+        ev->type = type;
+        ev->generation = generation;
+        ev->code = code;
+        ev->message[0] = '\0';
+
+        if (message != NULL) {
+            ngx_cpystrn((u_char *) ev->message, (u_char *) message,
+                        sizeof(ev->message));
+        }
+    }
+
+    pthread_mutex_unlock(&b->lock);
+
+    if (write(b->wake_fd, "!", 1) == -1) {
+        /* EAGAIN: the full FIFO already holds a wake-up */
+    }
+}
+
+
+static void
+axis_mqtt_on_connect(void *context, MQTTAsync_successData *data)
+{
+    axis_mqtt_bridge_t  *b = &axis_mqtt_bridge;
+
+    MQTTAsync_message   msg = MQTTAsync_message_initializer;
+
+    /*
+     * Announced from here, before anything else can be sent; the running
+     * configuration does not change while this client exists.
+     */
+
+    if (axis_mqtt_message_build(&b->announcement, &b->running,
+                                AXIS_MQTT_CONNECT_MESSAGE, b->shm->serial,
+                                time(NULL)) == 1)
+    {
+        msg.payload = b->announcement.payload;
+        msg.payloadlen = strlen(b->announcement.payload);
+        msg.qos = b->announcement.qos;
+        msg.retained = b->announcement.retain;
+
+        (void) MQTTAsync_sendMessage(b->client, b->announcement.topic, &msg,
+                                     NULL);
+    }
+
+    axis_mqtt_bridge_post((uintptr_t) context, AXIS_MQTT_EV_CONNECTED, 0,
+                          NULL);
+}
+
+
+static void
+axis_mqtt_on_connect_failure(void *context, MQTTAsync_failureData *data)
+{
+    axis_mqtt_bridge_post((uintptr_t) context, AXIS_MQTT_EV_CONNECT_FAILED,
+                          data ? data->code : MQTTASYNC_FAILURE,
+                          data ? data->message : NULL);
+}
+
+
+static void
+axis_mqtt_on_connection_lost(void *context, char *cause)
+{
+    axis_mqtt_bridge_post((uintptr_t) context, AXIS_MQTT_EV_LOST, 0, NULL);
+}
+
+
+static int
+axis_mqtt_on_message(void *context, char *topic, int topic_len,
+    MQTTAsync_message *message)
+{
+    /* nothing is subscribed; a broker that sends anyway is ignored */
+    MQTTAsync_freeMessage(&message);
+    MQTTAsync_free(topic);
+
+    return 1;
+}
+
+
+static void
+axis_mqtt_on_farewell(void *context, MQTTAsync_successData *data)
+{
+    axis_mqtt_bridge_post((uintptr_t) context, AXIS_MQTT_EV_FAREWELL_DONE, 0,
+                          NULL);
+}
+
+
+static void
+axis_mqtt_on_farewell_failure(void *context, MQTTAsync_failureData *data)
+{
+    axis_mqtt_bridge_post((uintptr_t) context, AXIS_MQTT_EV_FAREWELL_DONE,
+                          data ? data->code : MQTTASYNC_FAILURE, NULL);
+}
