@@ -88,11 +88,76 @@ test_all() {
     prove -j2 -r t/
 }
 
+# The gateway, running: a local broker and nginx with the module, in run/.
+run() {
+    local run="$repo/run" http_port=${AXIS_MQTT_HTTP_PORT:-8080}
+    local mqtt_port=${AXIS_MQTT_MQTT_PORT:-1883} user="" mqtt_user=""
+
+    # a previous demo that was not stopped cleanly
+    for pidfile in "$run/logs/nginx.pid" "$run/logs/mosquitto.pid"; do
+        [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null && sleep 0.5
+        rm -f "$pidfile"
+    done
+
+    mkdir -p "$run/logs" "$run/tmp" "$run/certs" "$run/state"
+    chmod 0700 "$run/state"
+    if [ "$(id -u)" -eq 0 ]; then
+        # the demo keeps everything in the checkout; a real install uses www-data
+        user="user root;"
+        mqtt_user="user root"
+    fi
+
+    sed -e "s|@RUN@|$run|g" -e "s|@MODULE@|$module|g" \
+        -e "s|@HTTP_PORT@|$http_port|g" -e "s|@USER@|$user|g" \
+        "$repo/conf/demo-nginx.conf.in" > "$run/nginx.conf"
+    sed -e "s|@RUN@|$run|g" -e "s|@MQTT_PORT@|$mqtt_port|g" \
+        -e "s|@MQTT_USER@|$mqtt_user|g" \
+        "$repo/conf/demo-mosquitto.conf.in" > "$run/mosquitto.conf"
+
+    mosquitto -c "$run/mosquitto.conf" &
+    echo $! > "$run/logs/mosquitto.pid"
+    nginx -p "$run" -c "$run/nginx.conf" &
+    local nginx_pid=$!
+
+    stop() {
+        trap - INT TERM EXIT
+        log "stopping"
+        kill -QUIT "$nginx_pid" 2>/dev/null || true
+        wait "$nginx_pid" 2>/dev/null || true
+        kill "$(cat "$run/logs/mosquitto.pid")" 2>/dev/null || true
+        rm -f "$run/logs/mosquitto.pid"
+    }
+    trap stop INT TERM EXIT
+
+    sleep 1
+    kill -0 "$nginx_pid" 2>/dev/null || { cat "$run/logs/error.log"; exit 1; }
+
+    local url="http://127.0.0.1:$http_port/axis-cgi/mqtt/client.cgi"
+    cat <<TXT
+
+The gateway answers the Axis MQTT client API at $url
+The broker listens on 127.0.0.1:$mqtt_port. Logs: $run/logs/
+
+Watch the broker:
+  mosquitto_sub -h 127.0.0.1 -p $mqtt_port -t 'axis/#' -v
+
+Configure, activate, ask, deactivate:
+  curl -s $url -d '{"apiVersion":"1.0","context":"demo","method":"configureClient","params":{"server":{"protocol":"tcp","host":"127.0.0.1","port":$mqtt_port},"clientId":"gateway-demo","lastWillTestament":{"useDefault":true},"connectMessage":{"useDefault":true},"disconnectMessage":{"useDefault":true}}}'
+  curl -s $url -d '{"apiVersion":"1.0","method":"activateClient"}'
+  curl -s $url -d '{"apiVersion":"1.0","method":"getClientStatus"}'
+  curl -s $url -d '{"apiVersion":"1.0","method":"deactivateClient"}'
+  curl -s $url -d '{"method":"getSupportedVersions"}'
+
+Ctrl-C stops the gateway and the broker.
+TXT
+    wait "$nginx_pid"
+}
+
 case "${1:-build}" in
     deps)  deps ;;
     build) build ;;
     unit)  unit ;;
     test)  test_all ;;
-    run)   deps; build; exec "$repo/conf/run-demo.sh" "$module" ;;
+    run)   deps; build; run ;;
     *)     echo "usage: $0 [deps|build|unit|test|run]" >&2; exit 2 ;;
 esac
