@@ -515,67 +515,58 @@ axis_mqtt_read_object(const json_t *obj, const char *key, const char *where,
 json_t *
 axis_mqtt_conf_to_json(const axis_mqtt_conf_t *conf, int reveal_password)
 {
-    json_t  *root, *server, *ssl;
+    json_t  *root;
 
-    server = json_pack("{s:s, s:s, s:i, s:s, s:s}",
-                       "protocol", axis_mqtt_protocols[conf->protocol],
-                       "host", conf->host,
-                       "port", conf->port,
-                       "basepath", conf->basepath,
-                       "alpnProtocol", conf->alpn_protocol);
+    /* in the order of the spec's configureClient parameters */
 
-    ssl = json_pack("{s:b, s:s, s:s}",
-                    "validateServerCert", conf->validate_server_cert,
-                    "clientCertID", conf->client_cert_id,
-                    "CACertID", conf->ca_cert_id);
-
-    root = json_pack("{s:o, s:s, s:s, s:s, s:s, s:i, s:i, s:b, s:b, s:b,"
-                     " s:s, s:o}",
-                     "server", server,
+    root = json_pack("{s:{s:s, s:s, s:i, s:s, s:s}, s:s, s:s, s:s}",
+                     "server",
+                     "protocol", axis_mqtt_protocols[conf->protocol],
+                     "host", conf->host,
+                     "port", conf->port,
+                     "basepath", conf->basepath,
+                     "alpnProtocol", conf->alpn_protocol,
                      "httpProxy", conf->http_proxy,
                      "httpsProxy", conf->https_proxy,
-                     "username", conf->username,
-                     "clientId", conf->client_id,
-                     "keepAliveInterval", conf->keep_alive_interval,
-                     "connectTimeout", conf->connect_timeout,
-                     "cleanSession", conf->clean_session,
-                     "autoReconnect", conf->auto_reconnect,
-                     "activateOnReboot", conf->activate_on_reboot,
-                     "deviceTopicPrefix", conf->device_topic_prefix,
-                     "ssl", ssl);
+                     "username", conf->username);
     if (root == NULL) {
         return NULL;
     }
 
-    if (conf->password[0] != '\0') {
-        if (json_object_set_new(root, "password",
+    if ((conf->password[0] != '\0'
+         && json_object_set_new(root, "password",
                                 json_string(reveal_password ? conf->password
-                                                            : "*****"))
-            != 0)
-        {
-            goto failed;
-        }
-    }
-
-    if ((conf->last_will.configured
-         && json_object_set_new(root, "lastWillTestament",
-                             axis_mqtt_message_to_json(&conf->last_will)) != 0)
+                                                            : "*****")) != 0)
+        || json_object_update_missing_new(root,
+               json_pack("{s:s, s:i, s:i, s:b, s:b, s:b, s:s}",
+                         "clientId", conf->client_id,
+                         "keepAliveInterval", conf->keep_alive_interval,
+                         "connectTimeout", conf->connect_timeout,
+                         "cleanSession", conf->clean_session,
+                         "autoReconnect", conf->auto_reconnect,
+                         "activateOnReboot", conf->activate_on_reboot,
+                         "deviceTopicPrefix", conf->device_topic_prefix))
+           != 0
+        || (conf->last_will.configured
+            && json_object_set_new(root, "lastWillTestament",
+                       axis_mqtt_message_to_json(&conf->last_will)) != 0)
         || (conf->connect_message.configured
             && json_object_set_new(root, "connectMessage",
-                      axis_mqtt_message_to_json(&conf->connect_message)) != 0)
+                       axis_mqtt_message_to_json(&conf->connect_message)) != 0)
         || (conf->disconnect_message.configured
             && json_object_set_new(root, "disconnectMessage",
-                   axis_mqtt_message_to_json(&conf->disconnect_message)) != 0))
+                    axis_mqtt_message_to_json(&conf->disconnect_message)) != 0)
+        || json_object_set_new(root, "ssl",
+               json_pack("{s:b, s:s, s:s}",
+                         "validateServerCert", conf->validate_server_cert,
+                         "clientCertID", conf->client_cert_id,
+                         "CACertID", conf->ca_cert_id)) != 0)
     {
-        goto failed;
+        json_decref(root);
+        return NULL;
     }
 
     return root;
-
-failed:
-
-    json_decref(root);
-    return NULL;
 }
 
 
