@@ -262,9 +262,10 @@ axis_mqtt_response(const axis_mqtt_request_t *req,
         return NULL;
     }
 
-    if (json_object_set(root, "apiVersion",
-                        req->api_version ? req->api_version
-                                         : json_string(AXIS_MQTT_API_VERSION))
+    if (json_object_set_new(root, "apiVersion",
+                            req->api_version
+                            ? json_incref(req->api_version)
+                            : json_string(AXIS_MQTT_API_VERSION))
         != 0
         || (req->context
             && json_object_set(root, "context", req->context) != 0)

@@ -313,8 +313,11 @@ axis_mqtt_bridge_options(axis_mqtt_bridge_t *b,
     opts->connectTimeout = ngx_max(conf->connect_timeout, 1);
     opts->MQTTVersion = MQTTVERSION_3_1_1;
     opts->automaticReconnect = 0;
-    opts->username = conf->username[0] ? conf->username : NULL;
-    opts->password = conf->password[0] ? conf->password : NULL;
+    /* MQTT 3.1.1 allows no password without a user name */
+    if (conf->username[0] != '\0') {
+        opts->username = conf->username;
+        opts->password = conf->password[0] ? conf->password : NULL;
+    }
 
     if (axis_mqtt_message_build(&b->will, conf, AXIS_MQTT_LAST_WILL,
                                 b->shm->serial, 0) == 1)

@@ -108,6 +108,62 @@ t_call_len(const char *body, size_t len, int admin)
 }
 
 
+const char *
+t_str(const json_t *obj, const char *key)
+{
+    json_t  *v;
+
+    v = json_object_get(obj, key);
+
+    return json_is_string(v) ? json_string_value(v) : "(not a string)";
+}
+
+
+void
+t_assert_string_at(const json_t *obj, const char *key, const char *value)
+{
+    json_t  *v;
+
+    v = json_object_get(obj, key);
+
+    if (!json_is_string(v)) {
+        fail_msg("\"%s\" must be a string", key);
+    }
+
+    assert_string_equal(json_string_value(v), value);
+}
+
+
+void
+t_assert_bool_at(const json_t *obj, const char *key, int value)
+{
+    json_t  *v;
+
+    v = json_object_get(obj, key);
+
+    if (!json_is_boolean(v)) {
+        fail_msg("\"%s\" must be a boolean", key);
+    }
+
+    assert_int_equal(json_is_true(v), value);
+}
+
+
+void
+t_assert_int_at(const json_t *obj, const char *key, json_int_t value)
+{
+    json_t  *v;
+
+    v = json_object_get(obj, key);
+
+    if (!json_is_integer(v)) {
+        fail_msg("\"%s\" must be an integer", key);
+    }
+
+    assert_int_equal(json_integer_value(v), value);
+}
+
+
 int
 t_code(const json_t *resp)
 {

@@ -37,51 +37,6 @@ t_rendered_config(const axis_mqtt_conf_t *conf)
 
 
 static void
-t_assert_string_at(const json_t *obj, const char *key, const char *value)
-{
-    json_t  *v;
-
-    v = json_object_get(obj, key);
-
-    if (!json_is_string(v)) {
-        fail_msg("\"%s\" must be a string", key);
-    }
-
-    assert_string_equal(json_string_value(v), value);
-}
-
-
-static void
-t_assert_bool_at(const json_t *obj, const char *key, int value)
-{
-    json_t  *v;
-
-    v = json_object_get(obj, key);
-
-    if (!json_is_boolean(v)) {
-        fail_msg("\"%s\" must be a boolean", key);
-    }
-
-    assert_int_equal(json_is_true(v), value);
-}
-
-
-static void
-t_assert_int_at(const json_t *obj, const char *key, json_int_t value)
-{
-    json_t  *v;
-
-    v = json_object_get(obj, key);
-
-    if (!json_is_integer(v)) {
-        fail_msg("\"%s\" must be an integer", key);
-    }
-
-    assert_int_equal(json_integer_value(v), value);
-}
-
-
-static void
 test_param_types(void **state)
 {
     static const t_param_case_t  cases[] = {
