@@ -25,6 +25,7 @@
 #define AXIS_MQTT_FAREWELL_WAIT    3000
 #define AXIS_MQTT_EVENTS           32
 #define AXIS_MQTT_CAUSE_LEN        200
+#define AXIS_MQTT_CAUSES           8
 
 
 typedef enum {
@@ -80,7 +81,9 @@ typedef struct {
     ngx_event_t              retry;
     ngx_event_t              farewell;
 
-    char                     cause[AXIS_MQTT_CAUSE_LEN];  /* last logged */
+    /* the causes logged since the last connection, as CRC32 */
+    uint32_t                 causes[AXIS_MQTT_CAUSES];
+    ngx_uint_t               ncauses;
 
     pthread_mutex_t          lock;          /* of the event queue */
     axis_mqtt_event_t        events[AXIS_MQTT_EVENTS];
@@ -173,6 +176,7 @@ axis_mqtt_bridge_apply(const axis_mqtt_state_t *state)
     case AXIS_MQTT_IDLE:
         if (state->active) {
             b->backoff = 0;
+        b->ncauses = 0;
             axis_mqtt_bridge_connect(b);
         }
         return;
@@ -188,6 +192,7 @@ axis_mqtt_bridge_apply(const axis_mqtt_state_t *state)
         /* a new command is a reason to try again now */
         axis_mqtt_bridge_teardown(b);
         b->backoff = 0;
+        b->ncauses = 0;
         axis_mqtt_bridge_connect(b);
         return;
 
@@ -209,6 +214,7 @@ axis_mqtt_bridge_apply(const axis_mqtt_state_t *state)
 
         axis_mqtt_bridge_teardown(b);
         b->backoff = 0;
+        b->ncauses = 0;
         axis_mqtt_bridge_connect(b);
         return;
     }
@@ -482,8 +488,10 @@ axis_mqtt_bridge_teardown(axis_mqtt_bridge_t *b)
 static void
 axis_mqtt_bridge_failed(axis_mqtt_bridge_t *b, int code, const char *message)
 {
-    u_char      cause[AXIS_MQTT_CAUSE_LEN];
-    const char *text;
+    u_char       cause[AXIS_MQTT_CAUSE_LEN];
+    uint32_t     crc;
+    ngx_uint_t   i;
+    const char  *text;
 
     if (code > 0 && code <= 5) {
         text = axis_mqtt_connack_causes[code];
@@ -494,13 +502,23 @@ axis_mqtt_bridge_failed(axis_mqtt_bridge_t *b, int code, const char *message)
 
     ngx_snprintf(cause, sizeof(cause) - 1, "%s (%d)%Z", text, code);
 
-    /* once per cause, not once per retry */
+    /* once per cause, not once per retry: a flapping pair stays quiet */
 
-    if (ngx_strcmp(cause, b->cause) != 0) {
+    crc = ngx_crc32_short(cause, ngx_strlen(cause));
+
+    for (i = 0; i < b->ncauses; i++) {
+        if (b->causes[i] == crc) {
+            break;
+        }
+    }
+
+    if (i == b->ncauses) {
         ngx_log_error(NGX_LOG_ERR, b->log, 0,
                       "axis_mqtt: connecting to %s failed: %s", b->uri,
                       cause);
-        ngx_cpystrn((u_char *) b->cause, cause, sizeof(b->cause));
+
+        b->causes[b->ncauses++ % AXIS_MQTT_CAUSES] = crc;
+        b->ncauses = ngx_min(b->ncauses, AXIS_MQTT_CAUSES);
     }
 
     axis_mqtt_bridge_teardown(b);
@@ -564,7 +582,7 @@ axis_mqtt_bridge_process_events(void)
         case AXIS_MQTT_EV_CONNECTED:
             b->phase = AXIS_MQTT_CONNECTED;
             b->backoff = 0;
-            b->cause[0] = '\0';
+            b->ncauses = 0;
             axis_mqtt_shm_set_connected(b->shm, 1);
 
             ngx_log_error(NGX_LOG_INFO, b->log, 0,

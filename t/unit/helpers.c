@@ -108,17 +108,6 @@ t_call_len(const char *body, size_t len, int admin)
 }
 
 
-const char *
-t_str(const json_t *obj, const char *key)
-{
-    json_t  *v;
-
-    v = json_object_get(obj, key);
-
-    return json_is_string(v) ? json_string_value(v) : "(not a string)";
-}
-
-
 void
 t_assert_string_at(const json_t *obj, const char *key, const char *value)
 {

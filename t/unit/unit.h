@@ -83,9 +83,6 @@ char *t_fill(size_t n, char c);
 json_t *t_call(const char *body, int admin);
 json_t *t_call_len(const char *body, size_t len, int admin);
 
-/* the string member key of obj, or a marker when there is none */
-const char *t_str(const json_t *obj, const char *key);
-
 /* obj has key with that value and type */
 void t_assert_string_at(const json_t *obj, const char *key,
     const char *value);
