@@ -176,7 +176,7 @@ axis_mqtt_bridge_apply(const axis_mqtt_state_t *state)
     case AXIS_MQTT_IDLE:
         if (state->active) {
             b->backoff = 0;
-        b->ncauses = 0;
+            b->ncauses = 0;
             axis_mqtt_bridge_connect(b);
         }
         return;
