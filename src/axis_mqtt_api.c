@@ -11,24 +11,35 @@
 
 typedef struct {
     const char              *name;
+    axis_mqtt_api_e          api;
     axis_mqtt_method_e       method;
 } axis_mqtt_method_name_t;
 
 
-static void axis_mqtt_request_check(axis_mqtt_request_t *req, json_t *root,
-    const char *serial);
+static void axis_mqtt_request_check(axis_mqtt_request_t *req,
+    axis_mqtt_api_e api, json_t *root, const char *serial);
 static int axis_mqtt_version_supported(const char *version);
 static json_t *axis_mqtt_response_data(const axis_mqtt_request_t *req,
     const axis_mqtt_state_t *state, int connected);
 
 
 static const axis_mqtt_method_name_t  axis_mqtt_methods[] = {
-    { "configureClient",       AXIS_MQTT_METHOD_CONFIGURE },
-    { "activateClient",        AXIS_MQTT_METHOD_ACTIVATE },
-    { "deactivateClient",      AXIS_MQTT_METHOD_DEACTIVATE },
-    { "getClientStatus",       AXIS_MQTT_METHOD_GET_STATUS },
-    { "getSupportedVersions",  AXIS_MQTT_METHOD_GET_VERSIONS },
-    { NULL,                    AXIS_MQTT_METHOD_UNKNOWN }
+    { "configureClient",       AXIS_MQTT_API_CLIENT,
+                               AXIS_MQTT_METHOD_CONFIGURE },
+    { "activateClient",        AXIS_MQTT_API_CLIENT,
+                               AXIS_MQTT_METHOD_ACTIVATE },
+    { "deactivateClient",      AXIS_MQTT_API_CLIENT,
+                               AXIS_MQTT_METHOD_DEACTIVATE },
+    { "getClientStatus",       AXIS_MQTT_API_CLIENT,
+                               AXIS_MQTT_METHOD_GET_STATUS },
+    { "getSupportedVersions",  AXIS_MQTT_API_CLIENT,
+                               AXIS_MQTT_METHOD_GET_VERSIONS },
+    { "getApiList",            AXIS_MQTT_API_DISCOVERY,
+                               AXIS_MQTT_METHOD_GET_API_LIST },
+    { "getSupportedVersions",  AXIS_MQTT_API_DISCOVERY,
+                               AXIS_MQTT_METHOD_GET_VERSIONS },
+    { NULL,                    AXIS_MQTT_API_CLIENT,
+                               AXIS_MQTT_METHOD_UNKNOWN }
 };
 
 
@@ -46,6 +57,15 @@ axis_mqtt_string_or_null(json_t *obj, const char *key)
 void
 axis_mqtt_request_parse(axis_mqtt_request_t *req, const char *body,
     size_t len, int admin, const char *serial)
+{
+    axis_mqtt_request_parse_api(req, AXIS_MQTT_API_CLIENT, body, len, admin,
+                                serial);
+}
+
+
+void
+axis_mqtt_request_parse_api(axis_mqtt_request_t *req, axis_mqtt_api_e api,
+    const char *body, size_t len, int admin, const char *serial)
 {
     json_t        *root;
     json_error_t   jerr;
@@ -83,7 +103,7 @@ axis_mqtt_request_parse(axis_mqtt_request_t *req, const char *body,
                             "object");
 
     } else {
-        axis_mqtt_request_check(req, root, serial);
+        axis_mqtt_request_check(req, api, root, serial);
     }
 
     json_decref(root);
@@ -91,8 +111,8 @@ axis_mqtt_request_parse(axis_mqtt_request_t *req, const char *body,
 
 
 static void
-axis_mqtt_request_check(axis_mqtt_request_t *req, json_t *root,
-    const char *serial)
+axis_mqtt_request_check(axis_mqtt_request_t *req, axis_mqtt_api_e api,
+    json_t *root, const char *serial)
 {
     json_t                         *context;
     const axis_mqtt_method_name_t  *m;
@@ -104,7 +124,9 @@ axis_mqtt_request_check(axis_mqtt_request_t *req, json_t *root,
     }
 
     for (m = axis_mqtt_methods; m->name != NULL; m++) {
-        if (strcmp(json_string_value(req->method_name), m->name) == 0) {
+        if (m->api == api
+            && strcmp(json_string_value(req->method_name), m->name) == 0)
+        {
             break;
         }
     }
@@ -254,11 +276,31 @@ axis_mqtt_response(const axis_mqtt_request_t *req,
     const axis_mqtt_error_t *err, const axis_mqtt_state_t *state,
     int connected)
 {
+    json_t  *data;
+
+    data = NULL;
+
+    if (err == NULL || err->code == AXIS_MQTT_OK) {
+        data = axis_mqtt_response_data(req, state, connected);
+        if (data == NULL) {
+            return NULL;
+        }
+    }
+
+    return axis_mqtt_response_with(req, err, data);
+}
+
+
+char *
+axis_mqtt_response_with(const axis_mqtt_request_t *req,
+    const axis_mqtt_error_t *err, json_t *data)
+{
     char    *text;
-    json_t  *root, *body;
+    json_t  *root;
 
     root = json_object();
     if (root == NULL) {
+        json_decref(data);
         return NULL;
     }
 
@@ -272,23 +314,23 @@ axis_mqtt_response(const axis_mqtt_request_t *req,
         || (req->method_name
             && json_object_set(root, "method", req->method_name) != 0))
     {
+        json_decref(data);
         goto failed;
     }
 
     if (err != NULL && err->code != AXIS_MQTT_OK) {
-        body = json_pack("{s:i, s:s}", "code", err->code,
-                         "message", err->message);
+        json_decref(data);
 
-        if (json_object_set_new(root, "error", body) != 0) {
+        if (json_object_set_new(root, "error",
+                                json_pack("{s:i, s:s}", "code", err->code,
+                                          "message", err->message))
+            != 0)
+        {
             goto failed;
         }
 
-    } else {
-        body = axis_mqtt_response_data(req, state, connected);
-
-        if (json_object_set_new(root, "data", body) != 0) {
-            goto failed;
-        }
+    } else if (json_object_set_new(root, "data", data) != 0) {
+        goto failed;
     }
 
     text = json_dumps(root, JSON_COMPACT);

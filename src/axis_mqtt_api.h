@@ -17,13 +17,21 @@
 #define AXIS_MQTT_API_VERSION  "1.0"
 
 
+/* the APIs answered: client.cgi, and the mqtt-client entry of apidiscovery.cgi */
+typedef enum {
+    AXIS_MQTT_API_CLIENT = 0,
+    AXIS_MQTT_API_DISCOVERY
+} axis_mqtt_api_e;
+
+
 typedef enum {
     AXIS_MQTT_METHOD_UNKNOWN = 0,
     AXIS_MQTT_METHOD_CONFIGURE,
     AXIS_MQTT_METHOD_ACTIVATE,
     AXIS_MQTT_METHOD_DEACTIVATE,
     AXIS_MQTT_METHOD_GET_STATUS,
-    AXIS_MQTT_METHOD_GET_VERSIONS
+    AXIS_MQTT_METHOD_GET_VERSIONS,
+    AXIS_MQTT_METHOD_GET_API_LIST
 } axis_mqtt_method_e;
 
 
@@ -49,6 +57,9 @@ typedef struct {
  */
 void axis_mqtt_request_parse(axis_mqtt_request_t *req, const char *body,
     size_t len, int admin, const char *serial);
+void axis_mqtt_request_parse_api(axis_mqtt_request_t *req,
+    axis_mqtt_api_e api, const char *body, size_t len, int admin,
+    const char *serial);
 
 void axis_mqtt_request_free(axis_mqtt_request_t *req);
 
@@ -70,6 +81,10 @@ int axis_mqtt_request_apply(const axis_mqtt_request_t *req,
 char *axis_mqtt_response(const axis_mqtt_request_t *req,
     const axis_mqtt_error_t *err, const axis_mqtt_state_t *state,
     int connected);
+
+/* the same envelope around a "data" object of the caller's (stolen) */
+char *axis_mqtt_response_with(const axis_mqtt_request_t *req,
+    const axis_mqtt_error_t *err, json_t *data);
 
 
 #endif /* _AXIS_MQTT_API_H_INCLUDED_ */

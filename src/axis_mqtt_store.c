@@ -4,6 +4,7 @@
  *
  *     {"active": true, "config": { ...configureClient params... }}
  *
+ * with "config": null before the first configureClient.
  * It holds the broker password in clear, so it is created 0600; the
  * configuration is read back through the same validation as a request.
  */
@@ -55,6 +56,13 @@ axis_mqtt_store_parse(axis_mqtt_state_t *state, const char *text, size_t len,
     }
 
     state->active = json_is_true(active);
+
+    if (json_is_null(json_object_get(root, "config"))) {
+        /* never configured: the defaults */
+        axis_mqtt_conf_init(&state->conf, serial);
+        json_decref(root);
+        return 0;
+    }
 
     rc = axis_mqtt_conf_from_json(&state->conf,
                                   json_object_get(root, "config"), serial,
@@ -139,8 +147,11 @@ axis_mqtt_store_save(const char *dir, const axis_mqtt_state_t *state,
     snprintf(path, sizeof(path), "%s/%s", dir, AXIS_MQTT_STORE_FILE);
     snprintf(temp, sizeof(temp), "%s/.%s.tmp", dir, AXIS_MQTT_STORE_FILE);
 
+    /* a configuration always has a broker; without one it is the defaults */
     root = json_pack("{s:b, s:o}", "active", state->active,
-                     "config", axis_mqtt_conf_to_json(&state->conf, 1));
+                     "config", state->conf.host[0] != '\0'
+                               ? axis_mqtt_conf_to_json(&state->conf, 1)
+                               : json_null());
 
     text = root ? json_dumps(root, JSON_INDENT(2)) : NULL;
     json_decref(root);

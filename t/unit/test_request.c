@@ -97,6 +97,15 @@ test_envelope_echo(void **state)
     t_assert_envelope(resp, "1.5", "ctx-1", "deactivateClient");
     json_decref(resp);
 
+    resp = t_call("{\"apiVersion\": \"1.0\", \"context\": \"ctx-c\","
+                  " \"method\": \"configureClient\", \"params\":"
+                  " {\"server\": {\"protocol\": \"tcp\", \"host\": \"h\"}}}",
+                  1);
+    assert_int_equal(t_code(resp), 0);
+    t_assert_envelope(resp, "1.0", "ctx-c", "configureClient");
+    assert_int_equal(json_object_size(json_object_get(resp, "data")), 0);
+    json_decref(resp);
+
     /* no context given: none in the response */
 
     resp = t_call("{\"apiVersion\": \"1.0\", \"method\": \"getClientStatus\"}",

@@ -1,0 +1,26 @@
+
+/*
+ * The unit tests of the API core: runs every group, exits non-zero if a
+ * test failed.
+ */
+
+#include "unit.h"
+
+
+int
+main(void)
+{
+    int  failed;
+
+    /* before anything allocates through jansson */
+    t_alloc_install();
+
+    failed = 0;
+
+    failed += t_run_request_tests();
+    failed += t_run_configure_tests();
+    failed += t_run_state_tests();
+    failed += t_run_store_tests();
+
+    return failed ? 1 : 0;
+}
