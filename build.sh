@@ -67,7 +67,9 @@ build() {
     fi
 
     make -s -C "$src" -f objs/Makefile modules
-    cp "$src/objs/ngx_http_axis_mqtt_module.so" "$module"
+    # a new inode: running nginx processes keep the file they mapped
+    cp "$src/objs/ngx_http_axis_mqtt_module.so" "$module.tmp"
+    mv -f "$module.tmp" "$module"
     log "built $module"
 }
 

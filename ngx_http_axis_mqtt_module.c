@@ -10,6 +10,7 @@
 #include <ngx_http.h>
 
 #include "axis_mqtt_api.h"
+#include "axis_mqtt_http.h"
 #include "axis_mqtt_shm.h"
 #include "axis_mqtt_owner.h"
 
@@ -44,8 +45,6 @@ typedef struct {
 
 static ngx_int_t ngx_http_axis_mqtt_handler(ngx_http_request_t *r);
 static void ngx_http_axis_mqtt_body_handler(ngx_http_request_t *r);
-static ngx_int_t ngx_http_axis_mqtt_read_body(ngx_http_request_t *r,
-    ngx_str_t *body);
 static ngx_int_t ngx_http_axis_mqtt_is_admin(ngx_http_request_t *r);
 static ngx_int_t ngx_http_axis_mqtt_too_large(ngx_http_request_t *r);
 static void ngx_http_axis_mqtt_write(ngx_http_axis_mqtt_ctx_t *ctx);
@@ -55,7 +54,6 @@ static void ngx_http_axis_mqtt_finish(ngx_http_request_t *r,
     axis_mqtt_request_t *api, axis_mqtt_error_t *err);
 static ngx_int_t ngx_http_axis_mqtt_send(ngx_http_request_t *r,
     axis_mqtt_request_t *api, axis_mqtt_error_t *err);
-static ngx_int_t ngx_http_axis_mqtt_not_allowed(ngx_http_request_t *r);
 
 static void *ngx_http_axis_mqtt_create_main_conf(ngx_conf_t *cf);
 static char *ngx_http_axis_mqtt_init_main_conf(ngx_conf_t *cf, void *conf);
@@ -156,7 +154,7 @@ ngx_http_axis_mqtt_handler(ngx_http_request_t *r)
     ngx_http_axis_mqtt_loc_conf_t  *alcf;
 
     if (r->method != NGX_HTTP_POST) {
-        return ngx_http_axis_mqtt_not_allowed(r);
+        return axis_mqtt_http_not_allowed(r);
     }
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_axis_mqtt_module);
@@ -202,7 +200,7 @@ ngx_http_axis_mqtt_body_handler(ngx_http_request_t *r)
         return;
     }
 
-    if (ngx_http_axis_mqtt_read_body(r, &body) != NGX_OK) {
+    if (axis_mqtt_http_read_body(r, &body) != NGX_OK) {
         ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
         return;
     }
@@ -242,64 +240,6 @@ ngx_http_axis_mqtt_body_handler(ngx_http_request_t *r)
     cln->data = ctx;
 
     ngx_http_axis_mqtt_write(ctx);
-}
-
-
-/* the body, in one piece; the core module keeps it at most client_max_body_size */
-
-static ngx_int_t
-ngx_http_axis_mqtt_read_body(ngx_http_request_t *r, ngx_str_t *body)
-{
-    size_t        len;
-    u_char       *p;
-    ssize_t       n;
-    ngx_buf_t    *b;
-    ngx_chain_t  *cl;
-
-    body->len = 0;
-    body->data = (u_char *) "";
-
-    if (r->request_body == NULL || r->request_body->bufs == NULL) {
-        return NGX_OK;
-    }
-
-    len = 0;
-
-    for (cl = r->request_body->bufs; cl; cl = cl->next) {
-        b = cl->buf;
-        len += b->in_file ? (size_t) (b->file_last - b->file_pos)
-                          : (size_t) (b->last - b->pos);
-    }
-
-    p = ngx_pnalloc(r->pool, len + 1);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    body->data = p;
-    body->len = len;
-
-    for (cl = r->request_body->bufs; cl; cl = cl->next) {
-        b = cl->buf;
-
-        if (b->in_file) {
-            n = ngx_read_file(b->file, p, b->file_last - b->file_pos,
-                              b->file_pos);
-
-            if (n != b->file_last - b->file_pos) {
-                return NGX_ERROR;
-            }
-
-            p += n;
-
-        } else {
-            p = ngx_cpymem(p, b->pos, b->last - b->pos);
-        }
-    }
-
-    *p = '\0';
-
-    return NGX_OK;
 }
 
 
@@ -458,12 +398,7 @@ static ngx_int_t
 ngx_http_axis_mqtt_send(ngx_http_request_t *r, axis_mqtt_request_t *api,
     axis_mqtt_error_t *err)
 {
-    char                            *json;
-    size_t                           len;
-    ngx_int_t                        rc;
-    ngx_buf_t                       *b;
     ngx_uint_t                       connected;
-    ngx_chain_t                      out;
     axis_mqtt_state_t               *state;
     ngx_http_axis_mqtt_main_conf_t  *amcf;
 
@@ -483,66 +418,9 @@ ngx_http_axis_mqtt_send(ngx_http_request_t *r, axis_mqtt_request_t *api,
         axis_mqtt_shm_snapshot(amcf->shm_zone->data, state, &connected);
     }
 
-    json = axis_mqtt_response(api, err, state, connected);
-    if (json == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    len = ngx_strlen(json);
-
-    b = ngx_create_temp_buf(r->pool, len + 1);
-    if (b == NULL) {
-        free(json);
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    b->last = ngx_cpymem(b->last, json, len);
-    *b->last++ = '\n';
-    free(json);
-
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
-
-    r->headers_out.status = NGX_HTTP_OK;
-    r->headers_out.content_length_n = b->last - b->pos;
-    ngx_str_set(&r->headers_out.content_type, "application/json");
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
-    r->headers_out.content_type_lowcase = NULL;
-
-    rc = ngx_http_send_header(r);
-
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
-    }
-
-    out.buf = b;
-    out.next = NULL;
-
-    return ngx_http_output_filter(r, &out);
-}
-
-
-static ngx_int_t
-ngx_http_axis_mqtt_not_allowed(ngx_http_request_t *r)
-{
-    ngx_int_t         rc;
-    ngx_table_elt_t  *allow;
-
-    rc = ngx_http_discard_request_body(r);
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    allow = ngx_list_push(&r->headers_out.headers);
-    if (allow == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    allow->hash = 1;
-    ngx_str_set(&allow->key, "Allow");
-    ngx_str_set(&allow->value, "POST");
-
-    return NGX_HTTP_NOT_ALLOWED;
+    return axis_mqtt_http_send_json(r,
+                                    axis_mqtt_response(api, err, state,
+                                                       connected));
 }
 
 

@@ -1,0 +1,30 @@
+
+/*
+ * The gateway's part of API Discovery (apidiscovery.cgi): the
+ * "mqtt-client" entry, merged into the firmware's own list when the
+ * firmware answers, or a list of its own when it cannot.  Plain C.
+ */
+
+#ifndef _AXIS_MQTT_DISCOVERY_H_INCLUDED_
+#define _AXIS_MQTT_DISCOVERY_H_INCLUDED_
+
+
+#include <stddef.h>
+
+#include "axis_mqtt_api.h"
+
+
+#define AXIS_MQTT_DISCOVERY_ID  "mqtt-client"
+
+
+/*
+ * The answer to a parsed apidiscovery.cgi request (axis_mqtt_request_parse_api
+ * with AXIS_MQTT_API_DISCOVERY).  firmware is the firmware's answer to the
+ * same request, or NULL when it gave none.  Returns malloc()ed JSON, NULL
+ * when out of memory.
+ */
+char *axis_mqtt_discovery_response(const axis_mqtt_request_t *req,
+    const char *firmware, size_t len);
+
+
+#endif /* _AXIS_MQTT_DISCOVERY_H_INCLUDED_ */

@@ -1,0 +1,25 @@
+
+/*
+ * HTTP pieces shared by the module's handlers.
+ */
+
+#ifndef _AXIS_MQTT_HTTP_H_INCLUDED_
+#define _AXIS_MQTT_HTTP_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+
+/* the request body in one NUL-terminated piece, from memory or file */
+ngx_int_t axis_mqtt_http_read_body(ngx_http_request_t *r, ngx_str_t *body);
+
+/* answers 200 application/json with the malloc()ed text, then frees it */
+ngx_int_t axis_mqtt_http_send_json(ngx_http_request_t *r, char *json);
+
+/* 405 with "Allow: POST" */
+ngx_int_t axis_mqtt_http_not_allowed(ngx_http_request_t *r);
+
+
+#endif /* _AXIS_MQTT_HTTP_H_INCLUDED_ */
