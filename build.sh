@@ -5,7 +5,9 @@
 #   ./build.sh [build]  build build/ngx_http_axis_mqtt_module.so
 #   ./build.sh unit     build and run the C unit tests of the API core
 #   ./build.sh test     deps, build, unit tests, then the nginx tests (prove)
-#   ./build.sh run      deps, build, then a local broker and nginx with the module
+#   ./build.sh run      deps, build, then the gateway with a local broker and a
+#                       stand-in camera, in run/
+#   ./build.sh install  the module into Debian's nginx (modules-enabled)
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")" && pwd)
@@ -78,6 +80,7 @@ unit() {
     gcc "${cflags[@]}" -I"$repo/src" -o "$build/unit-tests" \
         "$repo"/t/unit/*.c "$repo/src/axis_mqtt_conf.c" \
         "$repo/src/axis_mqtt_api.c" "$repo/src/axis_mqtt_store.c" \
+        "$repo/src/axis_mqtt_message.c" "$repo/src/axis_mqtt_discovery.c" \
         -ljansson -lcmocka
     (cd "$build" && ./unit-tests)
 }
@@ -90,31 +93,57 @@ test_all() {
     prove -j2 -r t/
 }
 
-# The gateway, running: a local broker and nginx with the module, in run/.
+# The gateway, running: conf/gateway.conf moved into run/, a stand-in
+# camera firmware and a local broker.
 run() {
-    local run="$repo/run" http_port=${AXIS_MQTT_HTTP_PORT:-8080}
-    local mqtt_port=${AXIS_MQTT_MQTT_PORT:-1883} user="" mqtt_user=""
+    local run="$repo/run" etc="$repo/run/etc"
+    local http_port=${AXIS_MQTT_HTTP_PORT:-8080}
+    local https_port=${AXIS_MQTT_HTTPS_PORT:-8443}
+    local firmware_port=${AXIS_MQTT_FIRMWARE_PORT:-8081}
+    local mqtt_port=${AXIS_MQTT_MQTT_PORT:-1883}
+    local user="" mqtt_user=""
 
-    # a previous demo that was not stopped cleanly
+    # a demo that was not stopped cleanly
     for pidfile in "$run/logs/nginx.pid" "$run/logs/mosquitto.pid"; do
-        [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null && sleep 0.5
+        if [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null; then
+            sleep 1
+        fi
         rm -f "$pidfile"
     done
 
-    mkdir -p "$run/logs" "$run/tmp" "$run/certs" "$run/state"
-    chmod 0700 "$run/state"
+    mkdir -p "$run/logs" "$run/tmp" "$run/state" "$etc/certs"
+    chmod 0700 "$run/state" "$etc"
     if [ "$(id -u)" -eq 0 ]; then
-        # the demo keeps everything in the checkout; a real install uses www-data
+        # the demo keeps everything in the checkout; an install uses www-data
         user="user root;"
         mqtt_user="user root"
     fi
 
-    sed -e "s|@RUN@|$run|g" -e "s|@MODULE@|$module|g" \
-        -e "s|@HTTP_PORT@|$http_port|g" -e "s|@USER@|$user|g" \
+    if [ ! -f "$etc/gateway.crt" ]; then
+        openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj /CN=localhost \
+            -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+            -keyout "$etc/gateway.key" -out "$etc/gateway.crt" 2>/dev/null
+    fi
+    # root is Admin, viewer is not (see the map in conf/gateway.conf)
+    printf 'root:%s\nviewer:%s\n' "$(openssl passwd -apr1 pass)" \
+        "$(openssl passwd -apr1 viewer)" > "$etc/htpasswd"
+
+    sed -e "s|/var/lib/nginx/axis-mqtt|$run/state|" \
+        -e "s|/etc/nginx/axis-mqtt|$etc|g" \
+        -e "s|192.0.2.10:80|127.0.0.1:$firmware_port|" \
+        -e "s|listen  80;|listen  127.0.0.1:$http_port;|" \
+        -e "s|listen  443 ssl;|listen  127.0.0.1:$https_port ssl;|" \
+        -e "s|https://\$host\$request_uri|https://\$host:$https_port\$request_uri|" \
+        "$repo/conf/gateway.conf" > "$run/gateway.conf"
+    sed -e "s|@FIRMWARE_PORT@|$firmware_port|g" \
+        "$repo/conf/demo-firmware.conf.in" > "$run/firmware.conf"
+    sed -e "s|@RUN@|$run|g" -e "s|@MODULE@|$module|g" -e "s|@USER@|$user|g" \
         "$repo/conf/demo-nginx.conf.in" > "$run/nginx.conf"
     sed -e "s|@RUN@|$run|g" -e "s|@MQTT_PORT@|$mqtt_port|g" \
         -e "s|@MQTT_USER@|$mqtt_user|g" \
         "$repo/conf/demo-mosquitto.conf.in" > "$run/mosquitto.conf"
+
+    nginx -t -q -p "$run" -c "$run/nginx.conf"
 
     mosquitto -c "$run/mosquitto.conf" &
     echo $! > "$run/logs/mosquitto.pid"
@@ -134,25 +163,48 @@ run() {
     sleep 1
     kill -0 "$nginx_pid" 2>/dev/null || { cat "$run/logs/error.log"; exit 1; }
 
-    local url="http://127.0.0.1:$http_port/axis-cgi/mqtt/client.cgi"
+    local url="https://localhost:$https_port/axis-cgi/mqtt/client.cgi"
+    local curl="curl -s --cacert $etc/gateway.crt -u root:pass"
     cat <<TXT
 
-The gateway answers the Axis MQTT client API at $url
+The gateway answers at https://localhost:$https_port/ (http://127.0.0.1:$http_port/ redirects):
+  Admin: root / pass      viewer (gets error 2105): viewer / viewer
+  MQTT client API: $url
+  everything else goes to the stand-in camera at 127.0.0.1:$firmware_port
 The broker listens on 127.0.0.1:$mqtt_port. Logs: $run/logs/
 
 Watch the broker:
   mosquitto_sub -h 127.0.0.1 -p $mqtt_port -t 'axis/#' -v
 
+API Discovery (the camera's list plus mqtt-client):
+  $curl https://localhost:$https_port/axis-cgi/apidiscovery.cgi -d '{"apiVersion":"1.0","method":"getApiList"}'
+
 Configure, activate, ask, deactivate:
-  curl -s $url -d '{"apiVersion":"1.0","context":"demo","method":"configureClient","params":{"server":{"protocol":"tcp","host":"127.0.0.1","port":$mqtt_port},"clientId":"gateway-demo","lastWillTestament":{"useDefault":true},"connectMessage":{"useDefault":true},"disconnectMessage":{"useDefault":true}}}'
-  curl -s $url -d '{"apiVersion":"1.0","method":"activateClient"}'
-  curl -s $url -d '{"apiVersion":"1.0","method":"getClientStatus"}'
-  curl -s $url -d '{"apiVersion":"1.0","method":"deactivateClient"}'
-  curl -s $url -d '{"method":"getSupportedVersions"}'
+  $curl $url -d '{"apiVersion":"1.0","context":"demo","method":"configureClient","params":{"server":{"protocol":"tcp","host":"127.0.0.1","port":$mqtt_port},"clientId":"gateway-demo","lastWillTestament":{"useDefault":true},"connectMessage":{"useDefault":true},"disconnectMessage":{"useDefault":true}}}'
+  $curl $url -d '{"apiVersion":"1.0","method":"activateClient"}'
+  $curl $url -d '{"apiVersion":"1.0","method":"getClientStatus"}'
+  $curl $url -d '{"apiVersion":"1.0","method":"deactivateClient"}'
+  $curl $url -d '{"method":"getSupportedVersions"}'
 
 Ctrl-C stops the gateway and the broker.
 TXT
     wait "$nginx_pid"
+}
+
+# Debian's layout: the module beside the packaged ones, a load file in
+# modules-available linked from modules-enabled, the state directory.
+install_module() {
+    local modules=/usr/lib/nginx/modules
+    local conf=/usr/share/nginx/modules-available/mod-http-axis-mqtt.conf
+
+    install -D -m 0644 "$module" "$modules/ngx_http_axis_mqtt_module.so"
+    install -d /usr/share/nginx/modules-available /etc/nginx/modules-enabled
+    echo "load_module modules/ngx_http_axis_mqtt_module.so;" > "$conf"
+    ln -sf "$conf" /etc/nginx/modules-enabled/50-mod-http-axis-mqtt.conf
+    install -d -m 0700 -o www-data -g www-data /var/lib/nginx/axis-mqtt
+    install -d -m 0755 /etc/nginx/axis-mqtt/certs
+    log "installed $modules/ngx_http_axis_mqtt_module.so and $conf"
+    log "a running nginx needs a restart to load a new module file"
 }
 
 case "${1:-build}" in
@@ -160,6 +212,7 @@ case "${1:-build}" in
     build) build ;;
     unit)  unit ;;
     test)  test_all ;;
-    run)   deps; build; run ;;
-    *)     echo "usage: $0 [deps|build|unit|test|run]" >&2; exit 2 ;;
+    run)     deps; build; run ;;
+    install) build; install_module ;;
+    *)     echo "usage: $0 [deps|build|unit|test|run|install]" >&2; exit 2 ;;
 esac
