@@ -21,6 +21,8 @@ main(void)
     failed += t_run_configure_tests();
     failed += t_run_state_tests();
     failed += t_run_store_tests();
+    failed += t_run_announce_tests();
+    failed += t_run_discovery_tests();
 
     return failed ? 1 : 0;
 }

@@ -117,6 +117,8 @@ int t_run_request_tests(void);
 int t_run_configure_tests(void);
 int t_run_state_tests(void);
 int t_run_store_tests(void);
+int t_run_announce_tests(void);
+int t_run_discovery_tests(void);
 
 
 #endif /* _UNIT_H_INCLUDED_ */
