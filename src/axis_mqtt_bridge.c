@@ -22,7 +22,7 @@
 
 #define AXIS_MQTT_RETRY_MIN        500
 #define AXIS_MQTT_RETRY_MAX        10000
-#define AXIS_MQTT_FAREWELL_WAIT    3000
+#define AXIS_MQTT_GUARD_WAIT       3000
 #define AXIS_MQTT_EVENTS           32
 #define AXIS_MQTT_CAUSE_LEN        200
 #define AXIS_MQTT_CAUSES           8
@@ -33,7 +33,8 @@ typedef enum {
     AXIS_MQTT_CONNECTING,
     AXIS_MQTT_CONNECTED,
     AXIS_MQTT_RETRY_WAIT,        /* no client, the retry timer is set */
-    AXIS_MQTT_FAREWELL           /* publishing the disconnect message */
+    AXIS_MQTT_FAREWELL,          /* publishing the disconnect message */
+    AXIS_MQTT_STOPPING           /* DISCONNECT on its way */
 } axis_mqtt_phase_e;
 
 
@@ -41,7 +42,8 @@ typedef enum {
     AXIS_MQTT_EV_CONNECTED = 0,
     AXIS_MQTT_EV_CONNECT_FAILED,
     AXIS_MQTT_EV_LOST,
-    AXIS_MQTT_EV_FAREWELL_DONE
+    AXIS_MQTT_EV_FAREWELL_DONE,
+    AXIS_MQTT_EV_STOPPED
 } axis_mqtt_event_e;
 
 
@@ -79,7 +81,11 @@ typedef struct {
 
     ngx_msec_t               backoff;
     ngx_event_t              retry;
-    ngx_event_t              farewell;
+    ngx_event_t              guard;         /* of FAREWELL and STOPPING */
+
+    /* set while the owner quits: called once the DISCONNECT is out */
+    void                   (*stopped)(void *data);
+    void                    *stopped_data;
 
     /* the causes logged since the last connection, as CRC32 */
     uint32_t                 causes[AXIS_MQTT_CAUSES];
@@ -96,10 +102,12 @@ static ngx_int_t axis_mqtt_bridge_options(axis_mqtt_bridge_t *b,
     MQTTAsync_connectOptions *opts, MQTTAsync_SSLOptions *ssl,
     MQTTAsync_willOptions *will);
 static void axis_mqtt_bridge_farewell(axis_mqtt_bridge_t *b);
+static void axis_mqtt_bridge_leave(axis_mqtt_bridge_t *b);
+static void axis_mqtt_bridge_left(axis_mqtt_bridge_t *b);
 static void axis_mqtt_bridge_teardown(axis_mqtt_bridge_t *b);
 static void axis_mqtt_bridge_schedule_retry(axis_mqtt_bridge_t *b);
 static void axis_mqtt_bridge_retry_handler(ngx_event_t *ev);
-static void axis_mqtt_bridge_farewell_handler(ngx_event_t *ev);
+static void axis_mqtt_bridge_guard_handler(ngx_event_t *ev);
 static void axis_mqtt_bridge_failed(axis_mqtt_bridge_t *b, int code,
     const char *message);
 static void axis_mqtt_bridge_post(ngx_uint_t generation,
@@ -113,6 +121,9 @@ static int axis_mqtt_on_message(void *context, char *topic, int topic_len,
     MQTTAsync_message *message);
 static void axis_mqtt_on_farewell(void *context, MQTTAsync_successData *data);
 static void axis_mqtt_on_farewell_failure(void *context,
+    MQTTAsync_failureData *data);
+static void axis_mqtt_on_stopped(void *context, MQTTAsync_successData *data);
+static void axis_mqtt_on_stopped_failure(void *context,
     MQTTAsync_failureData *data);
 
 
@@ -147,9 +158,10 @@ axis_mqtt_bridge_start(axis_mqtt_shm_ctx_t *shm, ngx_fd_t wake_fd,
     b->retry.log = log;
     b->retry.cancelable = 1;
 
-    b->farewell.handler = axis_mqtt_bridge_farewell_handler;
-    b->farewell.data = b;
-    b->farewell.log = log;
+    /* not cancelable: a quitting owner stays until its DISCONNECT is out */
+    b->guard.handler = axis_mqtt_bridge_guard_handler;
+    b->guard.data = b;
+    b->guard.log = log;
 
     if (!b->started) {
         /* nginx has initialised OpenSSL already */
@@ -170,7 +182,8 @@ axis_mqtt_bridge_apply(const axis_mqtt_state_t *state)
     switch (b->phase) {
 
     case AXIS_MQTT_FAREWELL:
-        /* acted on when the farewell is over */
+    case AXIS_MQTT_STOPPING:
+        /* acted on when the connection is left */
         return;
 
     case AXIS_MQTT_IDLE:
@@ -212,10 +225,11 @@ axis_mqtt_bridge_apply(const axis_mqtt_state_t *state)
         ngx_log_error(NGX_LOG_INFO, b->log, 0,
                       "axis_mqtt: configuration changed, reconnecting");
 
-        axis_mqtt_bridge_teardown(b);
         b->backoff = 0;
         b->ncauses = 0;
-        axis_mqtt_bridge_connect(b);
+
+        /* the new client connects once the old one has left */
+        axis_mqtt_bridge_leave(b);
         return;
     }
 }
@@ -413,9 +427,7 @@ axis_mqtt_bridge_farewell(axis_mqtt_bridge_t *b)
                                    AXIS_MQTT_DISCONNECT_MESSAGE,
                                    b->shm->serial, ngx_time()) != 1)
     {
-        axis_mqtt_bridge_teardown(b);
-        ngx_log_error(NGX_LOG_INFO, b->log, 0,
-                      "axis_mqtt: client deactivated");
+        axis_mqtt_bridge_leave(b);
         return;
     }
 
@@ -434,28 +446,104 @@ axis_mqtt_bridge_farewell(axis_mqtt_bridge_t *b)
         ngx_log_error(NGX_LOG_WARN, b->log, 0,
                       "axis_mqtt: the disconnect message could not be sent: "
                       "%s", MQTTAsync_strerror(rc));
-        axis_mqtt_bridge_teardown(b);
+        axis_mqtt_bridge_leave(b);
         return;
     }
 
     b->phase = AXIS_MQTT_FAREWELL;
 
     /* bounded: a broker that never acknowledges does not keep us */
-    ngx_add_timer(&b->farewell, AXIS_MQTT_FAREWELL_WAIT);
+    ngx_add_timer(&b->guard, AXIS_MQTT_GUARD_WAIT);
+}
+
+
+/*
+ * A clean DISCONNECT.  Paho stops its threads, sleeping 100 ms, when the
+ * last client that is connected goes: the old client is destroyed only
+ * after its successor has started, and a quitting owner lets go of the
+ * lock before that.
+ */
+
+static void
+axis_mqtt_bridge_leave(axis_mqtt_bridge_t *b)
+{
+    int                           rc;
+    MQTTAsync_disconnectOptions   opts = MQTTAsync_disconnectOptions_initializer;
+
+    if (b->guard.timer_set) {
+        ngx_del_timer(&b->guard);
+    }
+
+    if (b->phase != AXIS_MQTT_CONNECTED && b->phase != AXIS_MQTT_FAREWELL) {
+        axis_mqtt_bridge_left(b);
+        return;
+    }
+
+    opts.timeout = AXIS_MQTT_GUARD_WAIT / 2;
+    opts.context = (void *) (uintptr_t) b->generation;
+    opts.onSuccess = axis_mqtt_on_stopped;
+    opts.onFailure = axis_mqtt_on_stopped_failure;
+
+    rc = MQTTAsync_disconnect(b->client, &opts);
+
+    if (rc != MQTTASYNC_SUCCESS) {
+        axis_mqtt_bridge_left(b);
+        return;
+    }
+
+    b->phase = AXIS_MQTT_STOPPING;
+    ngx_add_timer(&b->guard, AXIS_MQTT_GUARD_WAIT);
 }
 
 
 static void
-axis_mqtt_bridge_farewell_handler(ngx_event_t *ev)
+axis_mqtt_bridge_left(axis_mqtt_bridge_t *b)
+{
+    void       (*stopped)(void *data);
+    MQTTAsync    old;
+
+    old = b->client;
+    b->client = NULL;
+
+    axis_mqtt_bridge_teardown(b);
+
+    if (b->stopped != NULL) {
+        stopped = b->stopped;
+        b->stopped = NULL;
+        stopped(b->stopped_data);
+
+    } else if (b->desired.active) {
+        axis_mqtt_bridge_connect(b);
+
+    } else {
+        ngx_log_error(NGX_LOG_INFO, b->log, 0,
+                      "axis_mqtt: client deactivated");
+    }
+
+    if (old != NULL) {
+        MQTTAsync_destroy(&old);
+    }
+}
+
+
+static void
+axis_mqtt_bridge_guard_handler(ngx_event_t *ev)
 {
     axis_mqtt_bridge_t  *b = ev->data;
 
     ngx_log_error(NGX_LOG_WARN, b->log, 0,
-                  "axis_mqtt: the disconnect message was not acknowledged "
-                  "within %d ms", AXIS_MQTT_FAREWELL_WAIT);
+                  "axis_mqtt: the broker did not acknowledge the %s "
+                  "within %d ms",
+                  b->phase == AXIS_MQTT_FAREWELL ? "disconnect message"
+                                                 : "DISCONNECT",
+                  AXIS_MQTT_GUARD_WAIT);
 
-    axis_mqtt_bridge_teardown(b);
-    axis_mqtt_bridge_apply(&b->desired);
+    if (b->phase == AXIS_MQTT_FAREWELL) {
+        axis_mqtt_bridge_leave(b);
+
+    } else {
+        axis_mqtt_bridge_left(b);
+    }
 }
 
 
@@ -473,8 +561,8 @@ axis_mqtt_bridge_teardown(axis_mqtt_bridge_t *b)
         ngx_del_timer(&b->retry);
     }
 
-    if (b->farewell.timer_set) {
-        ngx_del_timer(&b->farewell);
+    if (b->guard.timer_set) {
+        ngx_del_timer(&b->guard);
     }
 
     /* late events of the old client are told apart by this */
@@ -606,31 +694,61 @@ axis_mqtt_bridge_process_events(void)
             break;
 
         case AXIS_MQTT_EV_FAREWELL_DONE:
-            axis_mqtt_bridge_teardown(b);
+            axis_mqtt_bridge_leave(b);
+            break;
 
-            ngx_log_error(NGX_LOG_INFO, b->log, 0,
-                          "axis_mqtt: client deactivated");
-
-            /* it may have been activated again meanwhile */
-            axis_mqtt_bridge_apply(&b->desired);
+        case AXIS_MQTT_EV_STOPPED:
+            axis_mqtt_bridge_left(b);
             break;
         }
     }
 }
 
 
-void
-axis_mqtt_bridge_stop(void)
+ngx_int_t
+axis_mqtt_bridge_stop(void (*stopped)(void *data), void *data)
 {
     axis_mqtt_bridge_t  *b = &axis_mqtt_bridge;
+
+    b->desired.active = 0;
 
     if (b->client != NULL) {
         ngx_log_error(NGX_LOG_INFO, b->log, 0,
                       "axis_mqtt: disconnecting from %s", b->uri);
     }
 
-    axis_mqtt_bridge_teardown(b);
+    switch (b->phase) {
+
+    case AXIS_MQTT_CONNECTED:
+        b->stopped = stopped;
+        b->stopped_data = data;
+        axis_mqtt_bridge_leave(b);
+
+        /* leave() may have finished at once */
+        return b->stopped == NULL ? NGX_DONE : NGX_AGAIN;
+
+    case AXIS_MQTT_FAREWELL:
+    case AXIS_MQTT_STOPPING:
+        b->stopped = stopped;
+        b->stopped_data = data;
+        return NGX_AGAIN;
+
+    default:
+        axis_mqtt_bridge_teardown(b);
+        return NGX_OK;
+    }
+}
+
+
+void
+axis_mqtt_bridge_stop_now(void)
+{
+    axis_mqtt_bridge_t  *b = &axis_mqtt_bridge;
+
     b->desired.active = 0;
+    b->stopped = NULL;
+
+    axis_mqtt_bridge_teardown(b);
 }
 
 
@@ -736,5 +854,20 @@ static void
 axis_mqtt_on_farewell_failure(void *context, MQTTAsync_failureData *data)
 {
     axis_mqtt_bridge_post((uintptr_t) context, AXIS_MQTT_EV_FAREWELL_DONE,
+                          data ? data->code : MQTTASYNC_FAILURE, NULL);
+}
+
+
+static void
+axis_mqtt_on_stopped(void *context, MQTTAsync_successData *data)
+{
+    axis_mqtt_bridge_post((uintptr_t) context, AXIS_MQTT_EV_STOPPED, 0, NULL);
+}
+
+
+static void
+axis_mqtt_on_stopped_failure(void *context, MQTTAsync_failureData *data)
+{
+    axis_mqtt_bridge_post((uintptr_t) context, AXIS_MQTT_EV_STOPPED,
                           data ? data->code : MQTTASYNC_FAILURE, NULL);
 }

@@ -28,8 +28,16 @@ void axis_mqtt_bridge_apply(const axis_mqtt_state_t *state);
 /* the wake FIFO fired: handle what Paho reported */
 void axis_mqtt_bridge_process_events(void);
 
-/* ownership ends: a clean DISCONNECT, no announcement, no last will */
-void axis_mqtt_bridge_stop(void);
+/*
+ * Ownership ends: a clean DISCONNECT, no announcement, no last will.
+ * NGX_OK: nothing was connected; NGX_DONE: disconnected now, stopped()
+ * was called; NGX_AGAIN: stopped(data) is called once the DISCONNECT is
+ * out (or given up on), from the event loop.
+ */
+ngx_int_t axis_mqtt_bridge_stop(void (*stopped)(void *data), void *data);
+
+/* the process exits: disconnect now, whatever is under way */
+void axis_mqtt_bridge_stop_now(void);
 
 
 #endif /* _AXIS_MQTT_BRIDGE_H_INCLUDED_ */

@@ -40,7 +40,8 @@ static ngx_int_t axis_mqtt_owner_acquire(axis_mqtt_owner_t *own);
 static ngx_int_t axis_mqtt_owner_listen(axis_mqtt_owner_t *own);
 static void axis_mqtt_owner_wake_handler(ngx_event_t *ev);
 static void axis_mqtt_owner_run_commands(axis_mqtt_owner_t *own);
-static void axis_mqtt_owner_release(axis_mqtt_owner_t *own);
+static void axis_mqtt_owner_quit(axis_mqtt_owner_t *own);
+static void axis_mqtt_owner_let_go(void *data);
 static void axis_mqtt_owner_path(axis_mqtt_shm_ctx_t *shm, const char *name,
     char *buf, size_t size);
 
@@ -207,17 +208,24 @@ axis_mqtt_owner_wake_handler(ngx_event_t *ev)
     axis_mqtt_owner_t  *own = c->data;
 
     if (c->close) {
-        axis_mqtt_owner_release(own);
+        axis_mqtt_owner_quit(own);
         return;
     }
 
     while (read(c->fd, buf, sizeof(buf)) > 0) { /* drain */ }
 
     axis_mqtt_bridge_process_events();
+
+    if (own->wake == NULL) {
+        /* the quit is over: we let go in there */
+        return;
+    }
+
     axis_mqtt_owner_run_commands(own);
 
     if (ngx_handle_read_event(ev, 0) != NGX_OK) {
-        axis_mqtt_owner_release(own);
+        axis_mqtt_bridge_stop_now();
+        axis_mqtt_owner_let_go(own);
     }
 }
 
@@ -250,16 +258,39 @@ axis_mqtt_owner_run_commands(axis_mqtt_owner_t *own)
 }
 
 
+/*
+ * A graceful shutdown or reload: the DISCONNECT goes out first, then the
+ * lock, so the next owner neither overlaps with us nor waits for Paho.
+ */
+
 static void
-axis_mqtt_owner_release(axis_mqtt_owner_t *own)
+axis_mqtt_owner_quit(axis_mqtt_owner_t *own)
 {
+    ngx_connection_t  *c = own->wake;
+
+    /* from now on an ordinary connection again, for Paho's events */
+    c->close = 0;
+    c->idle = 0;
+
+    if (ngx_handle_read_event(c->read, 0) != NGX_OK
+        || axis_mqtt_bridge_stop(axis_mqtt_owner_let_go, own) == NGX_OK)
+    {
+        axis_mqtt_bridge_stop_now();
+        axis_mqtt_owner_let_go(own);
+    }
+}
+
+
+static void
+axis_mqtt_owner_let_go(void *data)
+{
+    axis_mqtt_owner_t  *own = data;
+
     if (own->poll.timer_set) {
         ngx_del_timer(&own->poll);
     }
 
     if (own->owner) {
-        /* before the lock goes: the next owner must not overlap with us */
-        axis_mqtt_bridge_stop();
         axis_mqtt_shm_set_owner(own->shm, 0);
         own->owner = 0;
 
@@ -273,6 +304,8 @@ axis_mqtt_owner_release(axis_mqtt_owner_t *own)
         own->wake = NULL;
     }
 
+    /* the lock last: the next owner must not overlap with us */
+
     if (own->lock_fd != NGX_INVALID_FILE) {
         (void) ngx_close_file(own->lock_fd);
         own->lock_fd = NGX_INVALID_FILE;
@@ -283,7 +316,13 @@ axis_mqtt_owner_release(axis_mqtt_owner_t *own)
 void
 axis_mqtt_owner_stop(ngx_cycle_t *cycle)
 {
-    axis_mqtt_owner_release(&axis_mqtt_owner);
+    axis_mqtt_owner_t  *own = &axis_mqtt_owner;
+
+    if (own->owner) {
+        axis_mqtt_bridge_stop_now();
+    }
+
+    axis_mqtt_owner_let_go(own);
 }
 
 

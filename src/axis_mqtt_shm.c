@@ -265,11 +265,9 @@ axis_mqtt_shm_set_owner(axis_mqtt_shm_ctx_t *ctx, ngx_pid_t pid)
 {
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
+    /* a new owner starts unconnected, whatever a dead one left behind */
     ctx->sh->owner = pid;
-
-    if (pid == 0) {
-        ctx->sh->connected = 0;
-    }
+    ctx->sh->connected = 0;
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
 }
