@@ -19,6 +19,8 @@
 static ngx_int_t axis_mqtt_shm_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
 static void axis_mqtt_shm_load(axis_mqtt_shm_ctx_t *ctx, ngx_log_t *log);
+static void axis_mqtt_shm_record(axis_mqtt_shm_ctx_t *ctx, uint64_t seq,
+    const axis_mqtt_error_t *err);
 
 
 ngx_shm_zone_t *
@@ -178,16 +180,25 @@ ngx_int_t
 axis_mqtt_shm_result(axis_mqtt_shm_ctx_t *ctx, uint64_t seq,
     axis_mqtt_error_t *err)
 {
-    ngx_int_t  rc;
+    ngx_int_t                rc;
+    axis_mqtt_shm_result_t  *result;
 
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
-    if (ctx->sh->completed >= seq) {
-        *err = ctx->sh->result;
+    result = &ctx->sh->results[seq % AXIS_MQTT_SHM_RESULTS];
+
+    if (ctx->sh->completed < seq) {
+        rc = NGX_AGAIN;
+
+    } else if (result->seq == seq) {
+        *err = result->error;
         rc = NGX_OK;
 
     } else {
-        rc = NGX_AGAIN;
+        /* overwritten: as many writes finished while we looked away */
+        axis_mqtt_error_set(err, AXIS_MQTT_ERR_INTERNAL,
+                            "the outcome of the write was lost");
+        rc = NGX_OK;
     }
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
@@ -199,14 +210,15 @@ axis_mqtt_shm_result(axis_mqtt_shm_ctx_t *ctx, uint64_t seq,
 ngx_int_t
 axis_mqtt_shm_withdraw(axis_mqtt_shm_ctx_t *ctx, uint64_t seq)
 {
-    ngx_int_t  rc;
+    ngx_int_t          rc;
+    axis_mqtt_error_t  err;
 
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
     if (ctx->sh->taken < seq && ctx->sh->completed < seq) {
-        ctx->sh->completed = seq;
-        axis_mqtt_error_set(&ctx->sh->result, AXIS_MQTT_ERR_INTERNAL,
+        axis_mqtt_error_set(&err, AXIS_MQTT_ERR_INTERNAL,
                             "withdrawn: no owner took it");
+        axis_mqtt_shm_record(ctx, seq, &err);
         rc = NGX_OK;
 
     } else {
@@ -253,10 +265,25 @@ axis_mqtt_shm_complete(axis_mqtt_shm_ctx_t *ctx, uint64_t seq,
         ctx->sh->saved = *state;
     }
 
-    ctx->sh->result = *err;
-    ctx->sh->completed = seq;
+    axis_mqtt_shm_record(ctx, seq, err);
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
+}
+
+
+/* under the lock: the write "seq" is over, with this outcome */
+
+static void
+axis_mqtt_shm_record(axis_mqtt_shm_ctx_t *ctx, uint64_t seq,
+    const axis_mqtt_error_t *err)
+{
+    axis_mqtt_shm_result_t  *result;
+
+    result = &ctx->sh->results[seq % AXIS_MQTT_SHM_RESULTS];
+    result->seq = seq;
+    result->error = *err;
+
+    ctx->sh->completed = seq;
 }
 
 

@@ -20,6 +20,16 @@
 #include "axis_mqtt_api.h"
 
 
+/* the outcomes of the last writes, for their submitters to pick up */
+#define AXIS_MQTT_SHM_RESULTS  32
+
+
+typedef struct {
+    uint64_t                 seq;
+    axis_mqtt_error_t        error;
+} axis_mqtt_shm_result_t;
+
+
 typedef struct {
     ngx_uint_t               layout;
     axis_mqtt_state_t        saved;
@@ -27,7 +37,7 @@ typedef struct {
     uint64_t                 submitted;
     uint64_t                 taken;         /* the owner is saving it */
     uint64_t                 completed;
-    axis_mqtt_error_t        result;        /* of "completed" */
+    axis_mqtt_shm_result_t   results[AXIS_MQTT_SHM_RESULTS];
     ngx_pid_t                owner;         /* 0: nobody owns the client */
     ngx_uint_t               connected;     /* the broker accepted us */
 } axis_mqtt_shm_t;
