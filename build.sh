@@ -8,6 +8,8 @@
 #   ./build.sh run      deps, build, then the gateway with a local broker and a
 #                       stand-in camera, in run/
 #   ./build.sh install  the module into Debian's nginx (modules-enabled)
+#   ./build.sh fuzz [s] the libFuzzer targets of the API core, s seconds
+#   ./build.sh bench    the benchmarks; figures to bench/RESULTS.md
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")" && pwd)
@@ -23,7 +25,10 @@ packages=(
     # the nginx tests: prove, the harness's Perl modules, real peers
     perl libtest-base-perl libtext-diff-perl liblist-moreutils-perl
     libtest-longstring-perl liburi-perl libipc-run-perl libwww-perl
-    libhttp-message-perl mosquitto mosquitto-clients openssl curl
+    libhttp-message-perl liblwp-protocol-https-perl libio-socket-ssl-perl
+    mosquitto mosquitto-clients openssl curl
+    # fuzzing and benchmarks
+    clang libclang-rt-14-dev wrk
 )
 
 cflags=(-O2 -g -Wall -Wextra -Werror -Wno-unused-parameter
@@ -89,6 +94,8 @@ test_all() {
     deps
     build
     unit
+    # a short fuzz run: the reproducers of past findings, then new inputs
+    bash "$repo/fuzz/run.sh" 10
     cd "$repo"
     prove -j2 -r t/
 }
@@ -214,5 +221,7 @@ case "${1:-build}" in
     test)  test_all ;;
     run)     deps; build; run ;;
     install) build; install_module ;;
-    *)     echo "usage: $0 [deps|build|unit|test|run|install]" >&2; exit 2 ;;
+    fuzz)    deps; bash "$repo/fuzz/run.sh" "${2:-60}" ;;
+    bench)   deps; build; bash "$repo/bench/run.sh" ;;
+    *)     echo "usage: $0 [deps|build|unit|test|run|install|fuzz|bench]" >&2; exit 2 ;;
 esac

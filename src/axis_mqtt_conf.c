@@ -6,6 +6,7 @@
  */
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,6 +25,7 @@ typedef enum {
 } axis_mqtt_text_e;
 
 
+static size_t axis_mqtt_utf8_prefix(const char *s);
 static int axis_mqtt_read_value(const json_t *obj, const char *key,
     const char *where, int required, json_t **value, axis_mqtt_error_t *err);
 static int axis_mqtt_read_string(const json_t *obj, const char *key,
@@ -61,6 +63,59 @@ axis_mqtt_error_set(axis_mqtt_error_t *err, int code, const char *fmt, ...)
     va_start(args, fmt);
     vsnprintf(err->message, sizeof(err->message), fmt, args);
     va_end(args);
+
+    /*
+     * The message quotes request bytes and parser text, and may have cut
+     * a character in two: it is JSON text, so it ends where UTF-8 does.
+     */
+    err->message[axis_mqtt_utf8_prefix(err->message)] = '\0';
+}
+
+
+/* the length of the longest valid UTF-8 prefix of s */
+
+static size_t
+axis_mqtt_utf8_prefix(const char *s)
+{
+    size_t                i, n, k;
+    uint32_t              cp;
+    const unsigned char  *p = (const unsigned char *) s;
+
+    for (i = 0; p[i] != '\0'; i += n) {
+
+        if (p[i] < 0x80) {
+            n = 1;
+            continue;
+        }
+
+        n = (p[i] & 0xe0) == 0xc0 ? 2
+            : (p[i] & 0xf0) == 0xe0 ? 3
+            : (p[i] & 0xf8) == 0xf0 ? 4 : 0;
+
+        if (n == 0) {
+            return i;
+        }
+
+        cp = p[i] & (0xff >> (n + 1));
+
+        for (k = 1; k < n; k++) {
+            if ((p[i + k] & 0xc0) != 0x80) {
+                return i;
+            }
+
+            cp = (cp << 6) | (p[i + k] & 0x3f);
+        }
+
+        /* overlong forms, surrogates and beyond U+10FFFF */
+        if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800)
+            || (n == 4 && cp < 0x10000) || cp > 0x10ffff
+            || (cp >= 0xd800 && cp <= 0xdfff))
+        {
+            return i;
+        }
+    }
+
+    return i;
 }
 
 

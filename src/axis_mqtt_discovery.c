@@ -12,6 +12,8 @@
 
 static json_t *axis_mqtt_discovery_entry(void);
 static char *axis_mqtt_discovery_merge(const char *firmware, size_t len);
+static json_t *axis_mqtt_discovery_data(const char *firmware, size_t len,
+    const char *key);
 
 
 char *
@@ -38,6 +40,15 @@ axis_mqtt_discovery_response(const axis_mqtt_request_t *req,
         data = json_pack("{s:[o]}", "apiList", axis_mqtt_discovery_entry());
 
     } else {
+        /* the firmware's versions of API Discovery, when it knows them */
+        if (firmware != NULL) {
+            data = axis_mqtt_discovery_data(firmware, len, "apiVersions");
+            if (data != NULL) {
+                json_decref(data);
+                return strndup(firmware, len);
+            }
+        }
+
         data = json_pack("{s:[s]}", "apiVersions", AXIS_MQTT_API_VERSION);
     }
 
@@ -49,26 +60,44 @@ axis_mqtt_discovery_response(const axis_mqtt_request_t *req,
 }
 
 
-/* NULL when the firmware's answer is not a getApiList success */
+/*
+ * The firmware's answer when it is a success whose data has an array
+ * under key; NULL otherwise.
+ */
 
-static char *
-axis_mqtt_discovery_merge(const char *firmware, size_t len)
+static json_t *
+axis_mqtt_discovery_data(const char *firmware, size_t len, const char *key)
 {
-    char          *text;
-    size_t         i;
-    json_t        *root, *list, *entry;
+    json_t        *root;
     json_error_t   jerr;
 
     root = json_loadb(firmware, len, 0, &jerr);
 
-    list = json_object_get(json_object_get(root, "data"), "apiList");
-
     if (!json_is_object(root) || json_object_get(root, "error") != NULL
-        || !json_is_array(list))
+        || !json_is_array(json_object_get(json_object_get(root, "data"),
+                                           key)))
     {
         json_decref(root);
         return NULL;
     }
+
+    return root;
+}
+
+
+static char *
+axis_mqtt_discovery_merge(const char *firmware, size_t len)
+{
+    char    *text;
+    size_t   i;
+    json_t  *root, *list, *entry;
+
+    root = axis_mqtt_discovery_data(firmware, len, "apiList");
+    if (root == NULL) {
+        return NULL;
+    }
+
+    list = json_object_get(json_object_get(root, "data"), "apiList");
 
     json_array_foreach(list, i, entry) {
         if (json_is_string(json_object_get(entry, "id"))

@@ -20,8 +20,9 @@
 /*
  * The answer to a parsed apidiscovery.cgi request (axis_mqtt_request_parse_api
  * with AXIS_MQTT_API_DISCOVERY).  firmware is the firmware's answer to the
- * same request, or NULL when it gave none.  Returns malloc()ed JSON, NULL
- * when out of memory.
+ * same request, or NULL when it gave none.  Returns malloc()ed JSON (the
+ * firmware's own bytes when they are used unchanged), NULL when out of
+ * memory.
  */
 char *axis_mqtt_discovery_response(const axis_mqtt_request_t *req,
     const char *firmware, size_t len);

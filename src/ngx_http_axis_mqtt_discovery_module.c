@@ -49,6 +49,7 @@ static ngx_int_t ngx_http_axis_mqtt_discovery_keep(ngx_http_request_t *r,
     ngx_http_axis_mqtt_discovery_ctx_t *ctx, ngx_buf_t *b);
 static ngx_int_t ngx_http_axis_mqtt_discovery_answer(ngx_http_request_t *r,
     ngx_http_axis_mqtt_discovery_ctx_t *ctx);
+static void ngx_http_axis_mqtt_discovery_clear_headers(ngx_http_request_t *r);
 
 static void *ngx_http_axis_mqtt_discovery_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_axis_mqtt_discovery_merge_loc_conf(ngx_conf_t *cf,
@@ -194,8 +195,14 @@ ngx_http_axis_mqtt_discovery_header_filter(ngx_http_request_t *r)
     dlcf = ngx_http_get_module_loc_conf(r, ngx_http_axis_mqtt_discovery_module);
     clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
 
+    /*
+     * Only what the firmware answered, or failed to: nginx's own refusals
+     * before that (401 of auth_basic, 413) stay what they are.
+     */
+
     if (!dlcf->enable
         || clcf->handler == ngx_http_axis_mqtt_discovery_handler
+        || r->upstream == NULL
         || r != r->main
         || r->method != NGX_HTTP_POST)
     {
@@ -208,9 +215,9 @@ ngx_http_axis_mqtt_discovery_header_filter(ngx_http_request_t *r)
     }
 
     if (r->headers_out.status == NGX_HTTP_OK
-        && api->method != AXIS_MQTT_METHOD_GET_API_LIST)
+        && api->method == AXIS_MQTT_METHOD_UNKNOWN)
     {
-        /* what the firmware answers well on its own goes through */
+        /* the firmware's own methods are its business */
         axis_mqtt_request_free(api);
         return ngx_http_next_header_filter(r);
     }
@@ -346,6 +353,9 @@ ngx_http_axis_mqtt_discovery_answer(ngx_http_request_t *r,
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "axis_mqtt: the firmware gave no API list (status %ui), "
                       "the gateway answers alone", r->headers_out.status);
+
+        /* nothing of a failed answer (a challenge, a redirect) carries on */
+        ngx_http_axis_mqtt_discovery_clear_headers(r);
     }
 
     json = axis_mqtt_discovery_response(ctx->api,
@@ -360,14 +370,13 @@ ngx_http_axis_mqtt_discovery_answer(ngx_http_request_t *r,
 
     len = ngx_strlen(json);
 
-    b = ngx_create_temp_buf(r->pool, len + 1);
+    b = ngx_create_temp_buf(r->pool, len);
     if (b == NULL) {
         free(json);
         return NGX_ERROR;
     }
 
     b->last = ngx_cpymem(b->last, json, len);
-    *b->last++ = '\n';
     b->last_buf = 1;
     free(json);
 
@@ -402,6 +411,38 @@ ngx_http_axis_mqtt_discovery_answer(ngx_http_request_t *r,
     out.next = NULL;
 
     return ngx_http_next_body_filter(r, &out);
+}
+
+
+static void
+ngx_http_axis_mqtt_discovery_clear_headers(ngx_http_request_t *r)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    part = &r->headers_out.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        h[i].hash = 0;
+    }
+
+    r->headers_out.location = NULL;
+    r->headers_out.www_authenticate = NULL;
+    r->headers_out.refresh = NULL;
+    r->headers_out.expires = NULL;
 }
 
 

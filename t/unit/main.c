@@ -23,6 +23,7 @@ main(void)
     failed += t_run_store_tests();
     failed += t_run_announce_tests();
     failed += t_run_discovery_tests();
+    failed += t_run_regress_tests();
 
     return failed ? 1 : 0;
 }

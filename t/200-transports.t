@@ -1,0 +1,375 @@
+# The bridge's transports against real peers: MQTT over tcp, ssl, ws and wss
+# (Debian's mosquitto, one listener per protocol), the default port of each
+# protocol, the websocket basepath (seen by an nginx reverse proxy that only
+# forwards one path), ALPN (seen by `openssl s_server`).  Certificates are
+# made here with the openssl CLI; nothing binary is committed.
+# t/201-transports-tls-proxy.t covers certificate validation, client
+# certificates and the HTTP(S) proxies.
+use strict;
+use warnings;
+
+use lib 't/lib';
+use Test::AxisNginx;
+use Cwd ();
+use File::Basename ();
+use File::Path qw(make_path remove_tree);
+use JSON::PP ();
+use POSIX ();
+use Time::HiRes qw(sleep time);
+
+BEGIN { *subtest = \&Test::More::subtest }    # Test::Base does not export it
+
+plan('no_plan');
+
+# ------------------------------------------------------------------ helpers
+# (the same block heads t/200-transports.t and t/201-transports-tls-proxy.t)
+
+my $SERIAL   = 'ACCC8E012345';
+my $TRUE     = JSON::PP::true;
+my $FALSE    = JSON::PP::false;
+my $PASSWORD = 'broker-pw-Zq7xK2';    # must never reach error.log
+my $ROOT     = Cwd::abs_path('.') . '/t/servroot/' . File::Basename::basename($0, '.t');
+my $PARENT   = $$;
+my %Mine;                              # pid => what: our own children
+
+END {
+    if ($$ == $PARENT) {
+        local $?;
+        for my $pid (keys %Mine) {
+            kill 'TERM', $pid;
+            waitpid($pid, 0);
+        }
+    }
+}
+
+sub run_quiet {
+    my (@cmd) = @_;
+    my $out = `@cmd 2>&1`;
+    die "failed: @cmd\n$out" if $?;
+    return $out;
+}
+
+# A CA, a second unrelated CA, server certificates (with and without the IP
+# address) and a client certificate, all EC P-256 (fast), in $dir.
+sub make_certs {
+    my ($dir) = @_;
+    remove_tree($dir);
+    make_path($dir);
+    my $key = '-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes';
+    my $ca_ext = '-addext basicConstraints=critical,CA:TRUE'
+               . ' -addext keyUsage=critical,keyCertSign,cRLSign';
+    for my $ca (['ca', 'Axis Test CA'], ['wrong-ca', 'Unrelated Test CA']) {
+        run_quiet("openssl req -x509 $key -days 2 -keyout $dir/$ca->[0].key"
+                  . " -out $dir/$ca->[0].crt -subj '/CN=$ca->[1]' $ca_ext");
+    }
+    my %leaf = (
+        server        => ['localhost', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
+                          'extendedKeyUsage=serverAuth'],
+        'server-name' => ['localhost', 'subjectAltName=DNS:localhost',
+                          'extendedKeyUsage=serverAuth'],
+        client        => ['axis-gateway-client', 'extendedKeyUsage=clientAuth'],
+    );
+    for my $name (sort keys %leaf) {
+        my ($cn, @ext) = @{ $leaf{$name} };
+        open my $fh, '>', "$dir/$name.ext" or die $!;
+        print {$fh} map { "$_\n" } 'basicConstraints=CA:FALSE', @ext;
+        close $fh;
+        run_quiet("openssl req $key -keyout $dir/$name.key -out $dir/$name.csr"
+                  . " -subj '/CN=$cn'");
+        run_quiet("openssl x509 -req -days 2 -in $dir/$name.csr -CA $dir/ca.crt"
+                  . " -CAkey $dir/ca.key -CAcreateserial -out $dir/$name.crt"
+                  . " -extfile $dir/$name.ext");
+    }
+    chmod 0644, glob("$dir/*");
+    chmod 0755, $dir;
+    return $dir;
+}
+
+# nginx with the API and the certificate directory
+sub gw_start {
+    my ($certs) = @_;
+    return start_nginx(workers => 4,
+        http_config => "axis_mqtt_serial $SERIAL;\naxis_mqtt_cert_dir $certs;",
+        config => 'location = /axis-cgi/mqtt/client.cgi { axis_mqtt_client; }');
+}
+
+sub call {
+    my ($gw, $method, $params) = @_;
+    my %req = (apiVersion => '1.0', context => 't', method => $method);
+    $req{params} = $params if $params;
+    return scalar api($gw->{port}, \%req);
+}
+
+sub call_ok {
+    my ($gw, $method, $params, $label) = @_;
+    my $data = call($gw, $method, $params);
+    ok(ref $data->{data} eq 'HASH' && !$data->{error} && !$data->{_error},
+       $label // "$method succeeds")
+        or diag(Test::More::explain($data));
+    return $data;
+}
+
+# configureClient params: protocol, host, port (undef: left out), extras
+sub params {
+    my ($protocol, $host, $port, %over) = @_;
+    my %server = (protocol => $protocol, host => $host,
+                  defined $port ? (port => $port) : (),
+                  %{ delete $over{server} // {} });
+    return { server => \%server, username => 'gw', password => $PASSWORD,
+             connectTimeout => 5, keepAliveInterval => 30, %over };
+}
+
+# (connectionStatus, config) from one getClientStatus
+sub status {
+    my ($gw) = @_;
+    my $data = call($gw, 'getClientStatus');
+    my $d = ref $data->{data} eq 'HASH' ? $data->{data} : {};
+    return (($d->{status} // {})->{connectionStatus} // '?', $d->{config} // {});
+}
+
+# Poll until the status is $want: true, or false after $timeout s.
+sub wait_status {
+    my ($gw, $want, $timeout) = @_;
+    my $deadline = time + ($timeout // 5);
+    my $st;
+    while (1) {
+        ($st) = status($gw);
+        return 1 if $st eq $want;
+        last if time > $deadline;
+        sleep 0.02;
+    }
+    diag("status is $st, not $want, after " . ($timeout // 5) . ' s');
+    return 0;
+}
+
+# Poll until $code returns true; its value, or undef after $timeout s.
+sub wait_for {
+    my ($code, $timeout) = @_;
+    my $deadline = time + ($timeout // 5);
+    while (1) {
+        my $v = $code->();
+        return $v if $v;
+        return undef if time > $deadline;
+        sleep 0.02;
+    }
+}
+
+sub log_since { substr(error_log_text($_[0]), $_[1]) }
+
+sub log_mark { length error_log_text($_[0]) }
+
+# the last lines of error.log above debug level
+sub log_tail {
+    my @l = grep { m{^\d{4}/} && !/\[debug\]/ } split /\n/, error_log_text($_[0]);
+    return join "\n", @l[(@l > 40 ? @l - 40 : 0) .. $#l];
+}
+
+sub axis_lines {
+    my ($text) = @_;
+    return join "\n", grep { /axis_mqtt:/ } split /\n/, $text;
+}
+
+# fork + exec; stdin from a pipe we keep open (openssl s_server quits on EOF)
+sub spawn_bg {
+    my ($what, $out, @cmd) = @_;
+    pipe(my $r, my $w) or die "pipe: $!";
+    my $pid = fork // die "fork: $!";
+    if ($pid == 0) {
+        close $w;
+        open STDIN, '<&', $r or POSIX::_exit(127);
+        open STDOUT, '>>', $out or POSIX::_exit(127);
+        open STDERR, '>&', \*STDOUT or POSIX::_exit(127);
+        exec @cmd or POSIX::_exit(127);
+    }
+    close $r;
+    $Mine{$pid} = { what => $what, stdin => $w };
+    return $pid;
+}
+
+sub stop_bg {
+    my ($pid) = @_;
+    return unless delete $Mine{$pid};
+    kill 'TERM', $pid;
+    waitpid($pid, 0);
+}
+
+sub slurp { open my $fh, '<', $_[0] or return ''; local $/; return scalar <$fh> }
+
+# ------------------------------------------------------------------ setup
+
+my $certs = make_certs("$ROOT/certs");
+my ($ssl_port, $ws_port, $wss_port) = (free_port(), free_port(), free_port());
+my $broker = start_mosquitto(config => <<"CONF");
+listener $ssl_port 127.0.0.1
+certfile $certs/server.crt
+keyfile $certs/server.key
+listener $ws_port 127.0.0.1
+protocol websockets
+listener $wss_port 127.0.0.1
+protocol websockets
+certfile $certs/server.crt
+keyfile $certs/server.key
+CONF
+like(mosquitto_log($broker), qr/Opening websockets listen socket on port $ws_port\b/,
+     "Debian's mosquitto has websockets");
+my $gw = gw_start($certs);
+my $tcp_port = $broker->{port};
+
+# ------------------------------------------------------------------ tests
+
+subtest 'each protocol connects and announces' => sub {
+    my $first = 1;
+    for my $case (['tcp', $tcp_port, {}],
+                  ['ssl', $ssl_port, { ssl => { CACertID => 'ca' } }],
+                  ['ws', $ws_port, {}],
+                  ['wss', $wss_port, { ssl => { CACertID => 'ca' } }]) {
+        my ($proto, $port, $extra) = @$case;
+        my $id = "gw-$proto-$$";
+        my $topic = "axis-test/transports/$proto";
+        my $from = length mosquitto_log($broker);
+        my $sub = sub_start(port => $tcp_port, topic => $topic, count => 1, timeout => 8);
+        call_ok($gw, configureClient => params($proto, 'localhost', $port,
+            clientId => $id, %$extra,
+            connectMessage => { useDefault => $FALSE, topic => $topic,
+                                message => "hello over $proto", retain => $FALSE,
+                                qos => 1 }), "$proto: configureClient");
+        call_ok($gw, 'activateClient') if $first;
+        $first = 0;
+        ok(wait_status($gw, 'connected', 8), "$proto: connected");
+        my (undef, $conf) = status($gw);
+        is($conf->{server}{protocol}, $proto, "$proto: status shows the protocol");
+        my @msgs = sub_collect($sub);
+        is_deeply([map { [$_->{topic}, $_->{payload}] } @msgs],
+                  [[$topic, "hello over $proto"]],
+                  "$proto: the connect message arrived at a subscriber");
+        my $blog = substr(mosquitto_log($broker), $from);
+        ok($blog =~ /New client connected from (\S+) as \Q$id\E \(/,
+           "$proto: the broker saw the client") or diag($blog);
+        my $peer = $1 // '?';
+        if ($proto eq 'tcp' || $proto eq 'ssl') {
+            like($blog, qr/New connection from \Q$peer\E on port $port\./,
+                 "$proto: on the $proto listener");
+        }
+    }
+};
+
+# The module's defaults (1883/8883/80/443) cannot be bound by a test, so the
+# default is checked where it is used: the status and the URI Paho is given
+# (logged when connecting, and in the failure line).
+subtest 'default ports' => sub {
+    for my $case ([tcp => 1883], [ssl => 8883], [ws => 80], [wss => 443]) {
+        my ($proto, $port) = @$case;
+        my $mark = log_mark($gw);
+        call_ok($gw, configureClient => params($proto, '127.0.0.1', undef,
+            clientId => "gw-default-$proto", connectTimeout => 2,
+            $proto =~ /ss/ ? (ssl => { CACertID => 'ca' }) : ()),
+            "$proto without a port: configureClient");
+        my (undef, $conf) = status($gw);
+        is($conf->{server}{port}, $port, "$proto: status shows port $port");
+        my $uri = qr{connecting to \Q$proto\E://127\.0\.0\.1:(\d+)[/ ]};
+        my $seen = wait_for(sub { log_since($gw, $mark) =~ $uri && $1 }, 5);
+        is($seen, $port, "$proto: Paho is given port $port")
+            or diag(axis_lines(log_since($gw, $mark)));
+    }
+};
+
+# mosquitto's websockets listener accepts any path, so an nginx reverse
+# proxy that forwards only some paths (and logs each request line) tells
+# which path the module asks for.
+subtest 'ws/wss basepath' => sub {
+    my $ws_location = sub {
+        my ($path) = @_;
+        return "location = $path { proxy_pass http://127.0.0.1:$ws_port;"
+             . ' proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade;'
+             . ' proxy_set_header Connection "upgrade"; proxy_read_timeout 1h; }';
+    };
+    my $px = start_nginx(workers => 1, config => join "\n",
+        $ws_location->('/custom/path'), $ws_location->('/mqtt'),
+        'location / { return 404; }');
+    # what the proxy was asked for since $mark: list of request paths
+    my $paths = sub {
+        my ($mark) = @_;
+        return [ log_since($px, $mark) =~ /http request line: "GET (\S+) HTTP/g ];
+    };
+
+    for my $case (['/custom/path', '/custom/path', 1],
+                  ['custom/path', '/custom/path', 1],      # the "/" is added
+                  ['/wrong/path', '/wrong/path', 0],
+                  ['', '/mqtt', 1]) {                      # Paho's default
+        my ($basepath, $want_path, $connects) = @$case;
+        my $label = "basepath \"$basepath\"";
+        my $mark = log_mark($px);
+        my $gmark = log_mark($gw);
+        call_ok($gw, configureClient => params('ws', '127.0.0.1', $px->{port},
+            clientId => 'gw-basepath', server => { basepath => $basepath }),
+            "$label: configureClient");
+        my $got = wait_for(sub { my $p = $paths->($mark); @$p ? $p : undef }, 5) // [];
+        is($got->[0], $want_path, "$label: the websocket request is for $want_path");
+        if ($connects) {
+            ok(wait_status($gw, 'connected', 5), "$label: connected through the proxy")
+                or diag(axis_lines(log_since($gw, $gmark)));
+        } else {
+            ok(wait_for(sub { log_since($gw, $gmark) =~ /axis_mqtt: connecting to \S+ failed: (.*)/
+                              && $1 }, 5),
+               "$label: the connection fails (404)");
+            my ($st) = status($gw);
+            is($st, 'disconnected', "$label: not connected");
+            diag("$label: error.log: " . axis_lines(log_since($gw, $gmark)));
+        }
+    }
+
+    # wss: the path travels inside TLS; the proxy only sees it as TCP, so
+    # this checks the URI the module builds for wss
+    my $mark = log_mark($gw);
+    call_ok($gw, configureClient => params('wss', 'localhost', $wss_port,
+        clientId => 'gw-wss-basepath', ssl => { CACertID => 'ca' },
+        server => { basepath => 'wss/base' }), 'wss with a basepath: configureClient');
+    ok(wait_status($gw, 'connected', 5), 'wss with a basepath: connected');
+    like(log_since($gw, $mark), qr{connect\w* to wss://localhost:$wss_port/wss/base\b},
+         'wss: the basepath is in the URI');
+    stop_nginx($px);
+};
+
+# openssl s_server stands in for the broker: it prints the ALPN protocols
+# the client offered (the MQTT connect itself does not complete there).
+subtest 'alpnProtocol' => sub {
+    for my $case (['ssl', 'x-amzn-mqtt-ca'], ['wss', 'x-amzn-mqtt-ca'], ['ssl', '']) {
+        my ($proto, $alpn) = @$case;
+        my $label = "$proto, alpnProtocol \"$alpn\"";
+        my $port = free_port();
+        my $out = "$ROOT/s_server-$proto-$port.out";
+        unlink $out;
+        my $pid = spawn_bg('s_server', $out, 'openssl', 's_server',
+            '-accept', "127.0.0.1:$port", '-cert', "$certs/server.crt",
+            '-key', "$certs/server.key", '-alpn', 'x-amzn-mqtt-ca', '-trace');
+        ok(wait_for(sub { slurp($out) =~ /^ACCEPT/m }, 5), "$label: s_server listens")
+            or diag(slurp($out));
+        call_ok($gw, configureClient => params($proto, 'localhost', $port,
+            clientId => "gw-alpn-$proto", ssl => { CACertID => 'ca' },
+            server => { alpnProtocol => $alpn }), "$label: configureClient");
+        ok(wait_for(sub { slurp($out) =~ /ClientHello/ }, 5), "$label: a TLS handshake came")
+            or diag(slurp($out));
+        # the trace of the ClientHello is complete once the server answers
+        wait_for(sub { slurp($out) =~ /ServerHello|ALPN protocols advertised/ }, 5);
+        my $text = slurp($out);
+        if (length $alpn) {
+            like($text, qr/^ALPN protocols advertised by the client: \Q$alpn\E$/m,
+                 "$label: offered exactly $alpn");
+            like($text, qr/^ALPN protocols selected: \Q$alpn\E$/m, "$label: negotiated");
+        } else {
+            unlike($text, qr/application_layer_protocol_negotiation|ALPN protocols advertised/,
+                   "$label: no ALPN extension offered");
+        }
+        stop_bg($pid);
+    }
+};
+
+subtest 'the broker password never shows in error.log' => sub {
+    my $log = error_log_text($gw);
+    ok(index($log, $PASSWORD) < 0, 'not in error.log');
+};
+
+call_ok($gw, 'deactivateClient');
+is(stop_nginx($gw), 0, "nginx stopped cleanly")
+    or diag(log_tail($gw));
+stop_mosquitto($broker);
