@@ -416,6 +416,13 @@ ngx_http_axis_mqtt_send(ngx_http_request_t *r, axis_mqtt_request_t *api,
         }
 
         axis_mqtt_shm_snapshot(amcf->shm_zone->data, state, &connected);
+
+        if (connected
+            && !axis_mqtt_owner_alive(amcf->shm_zone->data,
+                                      r->connection->log))
+        {
+            connected = 0;
+        }
     }
 
     return axis_mqtt_http_send_json(r,

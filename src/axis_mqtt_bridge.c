@@ -322,10 +322,12 @@ axis_mqtt_bridge_options(axis_mqtt_bridge_t *b,
     host_open = strchr(conf->host, ':') && conf->host[0] != '[' ? "[" : "";
     host_close = host_open[0] ? "]" : "";
 
+    /* no path: Paho asks for the customary /mqtt */
     ngx_snprintf((u_char *) b->uri, sizeof(b->uri) - 1, "%s://%s%s%s:%d%s%s%Z",
                  axis_mqtt_protocol_name(conf->protocol),
                  host_open, conf->host, host_close, conf->port,
-                 websocket && conf->basepath[0] != '/' ? "/" : "",
+                 websocket && conf->basepath[0] != '\0'
+                 && conf->basepath[0] != '/' ? "/" : "",
                  websocket ? conf->basepath : "");
 
     opts->keepAliveInterval = conf->keep_alive_interval;

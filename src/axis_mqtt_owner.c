@@ -326,6 +326,44 @@ axis_mqtt_owner_stop(ngx_cycle_t *cycle)
 }
 
 
+ngx_int_t
+axis_mqtt_owner_alive(axis_mqtt_shm_ctx_t *shm, ngx_log_t *log)
+{
+    char          path[NGX_MAX_PATH];
+    struct flock  fl;
+
+    /* kept open: closing it would drop a lock this process holds */
+    static ngx_fd_t  probe = NGX_INVALID_FILE;
+
+    if (axis_mqtt_owner.owner) {
+        return 1;
+    }
+
+    if (probe == NGX_INVALID_FILE) {
+        axis_mqtt_owner_path(shm, AXIS_MQTT_OWNER_LOCK, path, sizeof(path));
+
+        probe = ngx_open_file(path, NGX_FILE_RDWR, NGX_FILE_OPEN | O_CLOEXEC,
+                              0);
+        if (probe == NGX_INVALID_FILE) {
+            /* no lock file: nobody has ever owned the client */
+            return 0;
+        }
+    }
+
+    ngx_memzero(&fl, sizeof(struct flock));
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+
+    if (fcntl(probe, F_GETLK, &fl) == -1) {
+        ngx_log_error(NGX_LOG_ALERT, log, ngx_errno,
+                      "axis_mqtt: fcntl(F_GETLK) on the owner lock failed");
+        return 0;
+    }
+
+    return fl.l_type != F_UNLCK;
+}
+
+
 void
 axis_mqtt_owner_wake(axis_mqtt_shm_ctx_t *shm, ngx_log_t *log)
 {

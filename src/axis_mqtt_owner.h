@@ -25,6 +25,13 @@ ngx_int_t axis_mqtt_owner_start(ngx_cycle_t *cycle,
 /* release ownership, if held, at process exit */
 void axis_mqtt_owner_stop(ngx_cycle_t *cycle);
 
+/*
+ * In any process: is an owner alive?  One killed outright leaves its
+ * "connected" in the zone until its successor starts; its lock, and its
+ * connection, died with it.
+ */
+ngx_int_t axis_mqtt_owner_alive(axis_mqtt_shm_ctx_t *shm, ngx_log_t *log);
+
 /* in any process: tell the owner that a command is waiting */
 void axis_mqtt_owner_wake(axis_mqtt_shm_ctx_t *shm, ngx_log_t *log);
 

@@ -125,24 +125,12 @@ void
 axis_mqtt_shm_snapshot(axis_mqtt_shm_ctx_t *ctx, axis_mqtt_state_t *state,
     ngx_uint_t *connected)
 {
-    ngx_pid_t  owner;
-
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
     *state = ctx->sh->saved;
     *connected = ctx->sh->connected;
-    owner = ctx->sh->owner;
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
-
-    /*
-     * An owner killed outright leaves "connected" behind until its
-     * successor starts: its connection died with it.
-     */
-
-    if (*connected && kill(owner, 0) == -1 && ngx_errno == NGX_ESRCH) {
-        *connected = 0;
-    }
 }
 
 
