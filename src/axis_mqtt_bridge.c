@@ -1,15 +1,23 @@
 
 /*
- * The broker connection.  One Paho client per connection attempt: it is
- * created for the configuration it connects with and destroyed when that
- * attempt ends, which keeps clear of Paho's leaks on repeated connect
- * calls and of its disconnect-while-reconnecting bug.  Retries are timed
- * here (Paho's own retry runs on a coarse 3 s tick).
+ * The broker connection, on a thread of its own.
+ *
+ * Paho's calls can block: MQTTAsync_destroy() sleeps 100-225 ms when the
+ * last client goes (it stops Paho's threads), and its send thread holds
+ * Paho's mutex through a blocking DNS lookup.  So no Paho call is made in
+ * the nginx event loop: the bridge thread owns the client and its state
+ * machine, the event loop hands it the saved state, and Paho's callbacks
+ * hand it their events.
+ *
+ * One Paho client per connection attempt: it is created for the
+ * configuration it connects with and destroyed when that attempt ends,
+ * which keeps clear of Paho's leaks on repeated connect calls and of its
+ * disconnect-while-reconnecting bug.  Retries are timed here (Paho's own
+ * retry runs on a coarse 3 s tick).
  */
 
 #include <ngx_config.h>
 #include <ngx_core.h>
-#include <ngx_event.h>
 
 #include <pthread.h>
 #include <signal.h>
@@ -23,6 +31,7 @@
 #define AXIS_MQTT_RETRY_MIN        500
 #define AXIS_MQTT_RETRY_MAX        10000
 #define AXIS_MQTT_GUARD_WAIT       3000
+#define AXIS_MQTT_JOIN_WAIT        3
 #define AXIS_MQTT_EVENTS           32
 #define AXIS_MQTT_CAUSE_LEN        200
 #define AXIS_MQTT_CAUSES           8
@@ -32,7 +41,7 @@ typedef enum {
     AXIS_MQTT_IDLE = 0,          /* no client */
     AXIS_MQTT_CONNECTING,
     AXIS_MQTT_CONNECTED,
-    AXIS_MQTT_RETRY_WAIT,        /* no client, the retry timer is set */
+    AXIS_MQTT_RETRY_WAIT,        /* no client, a retry is due */
     AXIS_MQTT_FAREWELL,          /* publishing the disconnect message */
     AXIS_MQTT_STOPPING           /* DISCONNECT on its way */
 } axis_mqtt_phase_e;
@@ -56,17 +65,39 @@ typedef struct {
 
 
 typedef struct {
+    /* set before the thread starts */
     axis_mqtt_shm_ctx_t     *shm;
     ngx_log_t               *log;
     ngx_fd_t                 wake_fd;
+    pthread_t                thread;
+    ngx_uint_t               started;       /* the thread runs */
+    ngx_uint_t               paho_ready;    /* MQTTAsync_global_init done */
 
+    /* under "lock": what the event loop and Paho's threads hand over */
+    pthread_mutex_t          lock;
+    pthread_cond_t           cond;
+    axis_mqtt_state_t        next;
+    ngx_uint_t               next_set;
+    ngx_uint_t               stop;          /* the owner quits */
+    ngx_uint_t               stopped;       /* ... and may let go now */
+    axis_mqtt_event_t        events[AXIS_MQTT_EVENTS];
+    ngx_uint_t               nevents;
+
+    /* the bridge thread's own */
     MQTTAsync                client;
     ngx_uint_t               generation;    /* of the client; tags events */
     axis_mqtt_phase_e        phase;
-    ngx_uint_t               started;       /* Paho initialised */
-
+    ngx_uint_t               stopping;
     axis_mqtt_state_t        desired;       /* as saved */
     axis_mqtt_conf_t         running;       /* what the client was made of */
+
+    ngx_msec_t               backoff;
+    ngx_msec_t               retry_at;      /* 0: none */
+    ngx_msec_t               guard_at;
+
+    /* the causes logged since the last connection, as CRC32 */
+    uint32_t                 causes[AXIS_MQTT_CAUSES];
+    ngx_uint_t               ncauses;
 
     /* what the connect options point to, alive as long as the client */
     char                     uri[AXIS_MQTT_HOST_LEN
@@ -77,26 +108,18 @@ typedef struct {
     char                     private_key[NGX_MAX_PATH];
     unsigned char            alpn[AXIS_MQTT_NAME_LEN + 2];
     axis_mqtt_publication_t  will;
-    axis_mqtt_publication_t  announcement;  /* written by Paho's thread */
-
-    ngx_msec_t               backoff;
-    ngx_event_t              retry;
-    ngx_event_t              guard;         /* of FAREWELL and STOPPING */
-
-    /* set while the owner quits: called once the DISCONNECT is out */
-    void                   (*stopped)(void *data);
-    void                    *stopped_data;
-
-    /* the causes logged since the last connection, as CRC32 */
-    uint32_t                 causes[AXIS_MQTT_CAUSES];
-    ngx_uint_t               ncauses;
-
-    pthread_mutex_t          lock;          /* of the event queue */
-    axis_mqtt_event_t        events[AXIS_MQTT_EVENTS];
-    ngx_uint_t               nevents;
+    axis_mqtt_publication_t  farewell;
+    axis_mqtt_publication_t  announcement;  /* Paho's thread writes it */
 } axis_mqtt_bridge_t;
 
 
+static void *axis_mqtt_bridge_main(void *data);
+static void axis_mqtt_bridge_wait(axis_mqtt_bridge_t *b,
+    axis_mqtt_event_t *events, ngx_uint_t *nevents, ngx_uint_t *have_next,
+    ngx_uint_t *stop);
+static void axis_mqtt_bridge_event(axis_mqtt_bridge_t *b,
+    axis_mqtt_event_t *ev);
+static void axis_mqtt_bridge_act(axis_mqtt_bridge_t *b);
 static void axis_mqtt_bridge_connect(axis_mqtt_bridge_t *b);
 static ngx_int_t axis_mqtt_bridge_options(axis_mqtt_bridge_t *b,
     MQTTAsync_connectOptions *opts, MQTTAsync_SSLOptions *ssl,
@@ -105,13 +128,13 @@ static void axis_mqtt_bridge_farewell(axis_mqtt_bridge_t *b);
 static void axis_mqtt_bridge_leave(axis_mqtt_bridge_t *b);
 static void axis_mqtt_bridge_left(axis_mqtt_bridge_t *b);
 static void axis_mqtt_bridge_teardown(axis_mqtt_bridge_t *b);
-static void axis_mqtt_bridge_schedule_retry(axis_mqtt_bridge_t *b);
-static void axis_mqtt_bridge_retry_handler(ngx_event_t *ev);
-static void axis_mqtt_bridge_guard_handler(ngx_event_t *ev);
 static void axis_mqtt_bridge_failed(axis_mqtt_bridge_t *b, int code,
     const char *message);
+static void axis_mqtt_bridge_schedule_retry(axis_mqtt_bridge_t *b);
+static void axis_mqtt_bridge_timers(axis_mqtt_bridge_t *b);
 static void axis_mqtt_bridge_post(ngx_uint_t generation,
     axis_mqtt_event_e type, int code, const char *message);
+static ngx_msec_t axis_mqtt_now(void);
 
 static void axis_mqtt_on_connect(void *context, MQTTAsync_successData *data);
 static void axis_mqtt_on_connect_failure(void *context,
@@ -128,7 +151,8 @@ static void axis_mqtt_on_stopped_failure(void *context,
 
 
 static axis_mqtt_bridge_t  axis_mqtt_bridge = {
-    .lock = PTHREAD_MUTEX_INITIALIZER
+    .lock = PTHREAD_MUTEX_INITIALIZER,
+    .cond = PTHREAD_COND_INITIALIZER
 };
 
 
@@ -142,33 +166,50 @@ static const char  *axis_mqtt_connack_causes[] = {
 };
 
 
-void
+/* the event loop's side */
+
+ngx_int_t
 axis_mqtt_bridge_start(axis_mqtt_shm_ctx_t *shm, ngx_fd_t wake_fd,
-    ngx_log_t *log)
+    ngx_log_t *log, const axis_mqtt_state_t *state)
 {
-    axis_mqtt_bridge_t     *b = &axis_mqtt_bridge;
-    MQTTAsync_init_options  init = MQTTAsync_init_options_initializer;
+    int                      err;
+    sigset_t                 all, saved;
+    axis_mqtt_bridge_t      *b = &axis_mqtt_bridge;
+    MQTTAsync_init_options   init = MQTTAsync_init_options_initializer;
 
     b->shm = shm;
     b->wake_fd = wake_fd;
     b->log = log;
+    b->next = *state;
+    b->next_set = 1;
+    b->stop = 0;
+    b->stopped = 0;
+    b->nevents = 0;
 
-    b->retry.handler = axis_mqtt_bridge_retry_handler;
-    b->retry.data = b;
-    b->retry.log = log;
-    b->retry.cancelable = 1;
-
-    /* not cancelable: a quitting owner stays until its DISCONNECT is out */
-    b->guard.handler = axis_mqtt_bridge_guard_handler;
-    b->guard.data = b;
-    b->guard.log = log;
-
-    if (!b->started) {
+    if (!b->paho_ready) {
         /* nginx has initialised OpenSSL already */
         init.do_openssl_init = 0;
         MQTTAsync_global_init(&init);
-        b->started = 1;
+        b->paho_ready = 1;
     }
+
+    /* the thread, and Paho's threads it starts, leave signals to nginx */
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &saved);
+
+    err = pthread_create(&b->thread, NULL, axis_mqtt_bridge_main, b);
+
+    pthread_sigmask(SIG_SETMASK, &saved, NULL);
+
+    if (err != 0) {
+        ngx_log_error(NGX_LOG_ALERT, log, err,
+                      "axis_mqtt: pthread_create() failed");
+        return NGX_ERROR;
+    }
+
+    b->started = 1;
+
+    return NGX_OK;
 }
 
 
@@ -177,8 +218,252 @@ axis_mqtt_bridge_apply(const axis_mqtt_state_t *state)
 {
     axis_mqtt_bridge_t  *b = &axis_mqtt_bridge;
 
-    b->desired = *state;
+    if (!b->started) {
+        return;
+    }
 
+    pthread_mutex_lock(&b->lock);
+
+    b->next = *state;
+    b->next_set = 1;
+    pthread_cond_signal(&b->cond);
+
+    pthread_mutex_unlock(&b->lock);
+}
+
+
+void
+axis_mqtt_bridge_stop(void)
+{
+    axis_mqtt_bridge_t  *b = &axis_mqtt_bridge;
+
+    if (!b->started) {
+        return;
+    }
+
+    pthread_mutex_lock(&b->lock);
+
+    b->stop = 1;
+    pthread_cond_signal(&b->cond);
+
+    pthread_mutex_unlock(&b->lock);
+}
+
+
+ngx_int_t
+axis_mqtt_bridge_stopped(void)
+{
+    ngx_uint_t           stopped;
+    axis_mqtt_bridge_t  *b = &axis_mqtt_bridge;
+
+    if (!b->started) {
+        return 1;
+    }
+
+    pthread_mutex_lock(&b->lock);
+    stopped = b->stopped;
+    pthread_mutex_unlock(&b->lock);
+
+    return stopped;
+}
+
+
+void
+axis_mqtt_bridge_join(void)
+{
+    int                  err;
+    struct timespec      deadline;
+    axis_mqtt_bridge_t  *b = &axis_mqtt_bridge;
+
+    if (!b->started) {
+        return;
+    }
+
+    axis_mqtt_bridge_stop();
+
+    /* bounded: a Paho call stuck in the network does not keep us */
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += AXIS_MQTT_JOIN_WAIT;
+
+    err = pthread_timedjoin_np(b->thread, NULL, &deadline);
+
+    if (err != 0) {
+        ngx_log_error(NGX_LOG_WARN, b->log, err,
+                      "axis_mqtt: the MQTT client did not stop in %d s",
+                      AXIS_MQTT_JOIN_WAIT);
+    }
+
+    b->started = 0;
+}
+
+
+/* the bridge thread */
+
+static void *
+axis_mqtt_bridge_main(void *data)
+{
+    axis_mqtt_bridge_t  *b = data;
+
+    ngx_uint_t         i, n, have_next, stop;
+    axis_mqtt_event_t  events[AXIS_MQTT_EVENTS];
+
+    b->client = NULL;
+    b->phase = AXIS_MQTT_IDLE;
+    b->stopping = 0;
+    b->retry_at = 0;
+    b->guard_at = 0;
+    b->backoff = 0;
+    b->ncauses = 0;
+
+    for ( ;; ) {
+        axis_mqtt_bridge_wait(b, events, &n, &have_next, &stop);
+
+        for (i = 0; i < n; i++) {
+            if (events[i].generation == b->generation) {
+                axis_mqtt_bridge_event(b, &events[i]);
+            }
+        }
+
+        if (stop && !b->stopping) {
+            b->stopping = 1;
+            b->desired.active = 0;
+
+            if (b->client != NULL) {
+                ngx_log_error(NGX_LOG_INFO, b->log, 0,
+                              "axis_mqtt: disconnecting from %s", b->uri);
+            }
+
+            if (b->phase == AXIS_MQTT_CONNECTED) {
+                axis_mqtt_bridge_leave(b);
+
+            } else if (b->phase != AXIS_MQTT_FAREWELL
+                       && b->phase != AXIS_MQTT_STOPPING)
+            {
+                axis_mqtt_bridge_left(b);
+            }
+
+        } else if (have_next && !b->stopping) {
+            axis_mqtt_bridge_act(b);
+        }
+
+        axis_mqtt_bridge_timers(b);
+
+        if (b->stopping && b->phase == AXIS_MQTT_IDLE) {
+            return NULL;
+        }
+    }
+}
+
+
+static void
+axis_mqtt_bridge_wait(axis_mqtt_bridge_t *b, axis_mqtt_event_t *events,
+    ngx_uint_t *nevents, ngx_uint_t *have_next, ngx_uint_t *stop)
+{
+    ngx_msec_t       now, due;
+    struct timespec  ts;
+
+    pthread_mutex_lock(&b->lock);
+
+    for ( ;; ) {
+        if (b->nevents || b->next_set || (b->stop && !b->stopping)) {
+            break;
+        }
+
+        now = axis_mqtt_now();
+        due = b->retry_at;
+
+        if (b->guard_at && (due == 0 || b->guard_at < due)) {
+            due = b->guard_at;
+        }
+
+        if (due == 0) {
+            pthread_cond_wait(&b->cond, &b->lock);
+            continue;
+        }
+
+        if ((ngx_msec_int_t) (due - now) <= 0) {
+            break;
+        }
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += (due - now) / 1000;
+        ts.tv_nsec += ((due - now) % 1000) * 1000000;
+
+        if (ts.tv_nsec >= 1000000000) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000;
+        }
+
+        (void) pthread_cond_timedwait(&b->cond, &b->lock, &ts);
+    }
+
+    *nevents = b->nevents;
+    ngx_memcpy(events, b->events, b->nevents * sizeof(axis_mqtt_event_t));
+    b->nevents = 0;
+
+    *have_next = b->next_set;
+
+    if (b->next_set) {
+        b->desired = b->next;
+        b->next_set = 0;
+    }
+
+    *stop = b->stop;
+
+    pthread_mutex_unlock(&b->lock);
+}
+
+
+static void
+axis_mqtt_bridge_event(axis_mqtt_bridge_t *b, axis_mqtt_event_t *ev)
+{
+    switch (ev->type) {
+
+    case AXIS_MQTT_EV_CONNECTED:
+        b->phase = AXIS_MQTT_CONNECTED;
+        b->backoff = 0;
+        b->ncauses = 0;
+        axis_mqtt_shm_set_connected(b->shm, 1);
+
+        ngx_log_error(NGX_LOG_INFO, b->log, 0,
+                      "axis_mqtt: connected to %s", b->uri);
+
+        /* saved meanwhile: inactive, or another configuration */
+        axis_mqtt_bridge_act(b);
+        break;
+
+    case AXIS_MQTT_EV_CONNECT_FAILED:
+        axis_mqtt_bridge_failed(b, ev->code,
+                                ev->message[0] ? ev->message : NULL);
+        break;
+
+    case AXIS_MQTT_EV_LOST:
+        ngx_log_error(NGX_LOG_WARN, b->log, 0,
+                      "axis_mqtt: connection to %s lost", b->uri);
+
+        axis_mqtt_bridge_teardown(b);
+
+        if (b->running.auto_reconnect) {
+            axis_mqtt_bridge_schedule_retry(b);
+        }
+        break;
+
+    case AXIS_MQTT_EV_FAREWELL_DONE:
+        axis_mqtt_bridge_leave(b);
+        break;
+
+    case AXIS_MQTT_EV_STOPPED:
+        axis_mqtt_bridge_left(b);
+        break;
+    }
+}
+
+
+/* the desired state changed: bring the connection in line with it */
+
+static void
+axis_mqtt_bridge_act(axis_mqtt_bridge_t *b)
+{
     switch (b->phase) {
 
     case AXIS_MQTT_FAREWELL:
@@ -187,7 +472,7 @@ axis_mqtt_bridge_apply(const axis_mqtt_state_t *state)
         return;
 
     case AXIS_MQTT_IDLE:
-        if (state->active) {
+        if (b->desired.active) {
             b->backoff = 0;
             b->ncauses = 0;
             axis_mqtt_bridge_connect(b);
@@ -195,15 +480,15 @@ axis_mqtt_bridge_apply(const axis_mqtt_state_t *state)
         return;
 
     case AXIS_MQTT_RETRY_WAIT:
-        if (!state->active) {
-            axis_mqtt_bridge_teardown(b);
+        axis_mqtt_bridge_teardown(b);
+
+        if (!b->desired.active) {
             ngx_log_error(NGX_LOG_INFO, b->log, 0,
                           "axis_mqtt: client deactivated");
             return;
         }
 
         /* a new command is a reason to try again now */
-        axis_mqtt_bridge_teardown(b);
         b->backoff = 0;
         b->ncauses = 0;
         axis_mqtt_bridge_connect(b);
@@ -211,12 +496,13 @@ axis_mqtt_bridge_apply(const axis_mqtt_state_t *state)
 
     case AXIS_MQTT_CONNECTING:
     case AXIS_MQTT_CONNECTED:
-        if (!state->active) {
+        if (!b->desired.active) {
             axis_mqtt_bridge_farewell(b);
             return;
         }
 
-        if (ngx_memcmp(&b->running, &state->conf, sizeof(axis_mqtt_conf_t))
+        if (ngx_memcmp(&b->running, &b->desired.conf,
+                       sizeof(axis_mqtt_conf_t))
             == 0)
         {
             return;
@@ -240,7 +526,6 @@ axis_mqtt_bridge_connect(axis_mqtt_bridge_t *b)
 {
     int                       rc;
     char                     *client_id;
-    sigset_t                  all, saved;
     MQTTAsync_SSLOptions      ssl = MQTTAsync_SSLOptions_initializer;
     MQTTAsync_willOptions     will = MQTTAsync_willOptions_initializer;
     MQTTAsync_createOptions   create = MQTTAsync_createOptions_initializer;
@@ -282,13 +567,7 @@ axis_mqtt_bridge_connect(axis_mqtt_bridge_t *b)
     opts.onSuccess = axis_mqtt_on_connect;
     opts.onFailure = axis_mqtt_on_connect_failure;
 
-    /* Paho's threads start here and inherit the mask: keep signals ours */
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &saved);
-
     rc = MQTTAsync_connect(b->client, &opts);
-
-    pthread_sigmask(SIG_SETMASK, &saved, NULL);
 
     if (rc != MQTTASYNC_SUCCESS) {
         axis_mqtt_bridge_failed(b, rc, "the connection could not start");
@@ -425,7 +704,7 @@ axis_mqtt_bridge_farewell(axis_mqtt_bridge_t *b)
     MQTTAsync_responseOptions   resp = MQTTAsync_responseOptions_initializer;
 
     if (b->phase != AXIS_MQTT_CONNECTED
-        || axis_mqtt_message_build(&b->announcement, &b->running,
+        || axis_mqtt_message_build(&b->farewell, &b->running,
                                    AXIS_MQTT_DISCONNECT_MESSAGE,
                                    b->shm->serial, ngx_time()) != 1)
     {
@@ -433,16 +712,16 @@ axis_mqtt_bridge_farewell(axis_mqtt_bridge_t *b)
         return;
     }
 
-    msg.payload = b->announcement.payload;
-    msg.payloadlen = ngx_strlen(b->announcement.payload);
-    msg.qos = b->announcement.qos;
-    msg.retained = b->announcement.retain;
+    msg.payload = b->farewell.payload;
+    msg.payloadlen = ngx_strlen(b->farewell.payload);
+    msg.qos = b->farewell.qos;
+    msg.retained = b->farewell.retain;
 
     resp.context = (void *) (uintptr_t) b->generation;
     resp.onSuccess = axis_mqtt_on_farewell;
     resp.onFailure = axis_mqtt_on_farewell_failure;
 
-    rc = MQTTAsync_sendMessage(b->client, b->announcement.topic, &msg, &resp);
+    rc = MQTTAsync_sendMessage(b->client, b->farewell.topic, &msg, &resp);
 
     if (rc != MQTTASYNC_SUCCESS) {
         ngx_log_error(NGX_LOG_WARN, b->log, 0,
@@ -455,16 +734,11 @@ axis_mqtt_bridge_farewell(axis_mqtt_bridge_t *b)
     b->phase = AXIS_MQTT_FAREWELL;
 
     /* bounded: a broker that never acknowledges does not keep us */
-    ngx_add_timer(&b->guard, AXIS_MQTT_GUARD_WAIT);
+    b->guard_at = axis_mqtt_now() + AXIS_MQTT_GUARD_WAIT;
 }
 
 
-/*
- * A clean DISCONNECT.  Paho stops its threads, sleeping 100 ms, when the
- * last client that is connected goes: the old client is destroyed only
- * after its successor has started, and a quitting owner lets go of the
- * lock before that.
- */
+/* a clean DISCONNECT, then left() */
 
 static void
 axis_mqtt_bridge_leave(axis_mqtt_bridge_t *b)
@@ -472,9 +746,7 @@ axis_mqtt_bridge_leave(axis_mqtt_bridge_t *b)
     int                           rc;
     MQTTAsync_disconnectOptions   opts = MQTTAsync_disconnectOptions_initializer;
 
-    if (b->guard.timer_set) {
-        ngx_del_timer(&b->guard);
-    }
+    b->guard_at = 0;
 
     if (b->phase != AXIS_MQTT_CONNECTED && b->phase != AXIS_MQTT_FAREWELL) {
         axis_mqtt_bridge_left(b);
@@ -494,25 +766,37 @@ axis_mqtt_bridge_leave(axis_mqtt_bridge_t *b)
     }
 
     b->phase = AXIS_MQTT_STOPPING;
-    ngx_add_timer(&b->guard, AXIS_MQTT_GUARD_WAIT);
+    b->guard_at = axis_mqtt_now() + AXIS_MQTT_GUARD_WAIT;
 }
 
+
+/*
+ * The connection is left.  Paho stops its threads, sleeping 100 ms, when
+ * the last client goes: the old client is destroyed only after its
+ * successor has started, and after a quitting owner was told to let go.
+ */
 
 static void
 axis_mqtt_bridge_left(axis_mqtt_bridge_t *b)
 {
-    void       (*stopped)(void *data);
-    MQTTAsync    old;
+    MQTTAsync  old;
 
     old = b->client;
     b->client = NULL;
 
     axis_mqtt_bridge_teardown(b);
 
-    if (b->stopped != NULL) {
-        stopped = b->stopped;
-        b->stopped = NULL;
-        stopped(b->stopped_data);
+    if (b->stopping) {
+        /* under the lock: once "stopped" is seen, the FIFO is ours no more */
+        pthread_mutex_lock(&b->lock);
+
+        b->stopped = 1;
+
+        if (write(b->wake_fd, "!", 1) == -1) {
+            /* EAGAIN: the full FIFO already holds a wake-up */
+        }
+
+        pthread_mutex_unlock(&b->lock);
 
     } else if (b->desired.active) {
         axis_mqtt_bridge_connect(b);
@@ -528,27 +812,6 @@ axis_mqtt_bridge_left(axis_mqtt_bridge_t *b)
 }
 
 
-static void
-axis_mqtt_bridge_guard_handler(ngx_event_t *ev)
-{
-    axis_mqtt_bridge_t  *b = ev->data;
-
-    ngx_log_error(NGX_LOG_WARN, b->log, 0,
-                  "axis_mqtt: the broker did not acknowledge the %s "
-                  "within %d ms",
-                  b->phase == AXIS_MQTT_FAREWELL ? "disconnect message"
-                                                 : "DISCONNECT",
-                  AXIS_MQTT_GUARD_WAIT);
-
-    if (b->phase == AXIS_MQTT_FAREWELL) {
-        axis_mqtt_bridge_leave(b);
-
-    } else {
-        axis_mqtt_bridge_left(b);
-    }
-}
-
-
 /* destroying a connected client sends DISCONNECT: no last will */
 
 static void
@@ -559,13 +822,8 @@ axis_mqtt_bridge_teardown(axis_mqtt_bridge_t *b)
         b->client = NULL;
     }
 
-    if (b->retry.timer_set) {
-        ngx_del_timer(&b->retry);
-    }
-
-    if (b->guard.timer_set) {
-        ngx_del_timer(&b->guard);
-    }
+    b->retry_at = 0;
+    b->guard_at = 0;
 
     /* late events of the old client are told apart by this */
     b->generation++;
@@ -619,7 +877,7 @@ axis_mqtt_bridge_failed(axis_mqtt_bridge_t *b, int code, const char *message)
 static void
 axis_mqtt_bridge_schedule_retry(axis_mqtt_bridge_t *b)
 {
-    if (!b->desired.active || ngx_exiting) {
+    if (!b->desired.active || b->stopping) {
         return;
     }
 
@@ -627,134 +885,58 @@ axis_mqtt_bridge_schedule_retry(axis_mqtt_bridge_t *b)
                             : AXIS_MQTT_RETRY_MIN;
 
     b->phase = AXIS_MQTT_RETRY_WAIT;
-    ngx_add_timer(&b->retry, b->backoff);
+    b->retry_at = axis_mqtt_now() + b->backoff;
 }
 
 
 static void
-axis_mqtt_bridge_retry_handler(ngx_event_t *ev)
+axis_mqtt_bridge_timers(axis_mqtt_bridge_t *b)
 {
-    axis_mqtt_bridge_t  *b = ev->data;
+    ngx_msec_t  now;
 
-    b->phase = AXIS_MQTT_IDLE;
+    now = axis_mqtt_now();
 
-    if (b->desired.active) {
-        axis_mqtt_bridge_connect(b);
-    }
-}
+    if (b->retry_at && (ngx_msec_int_t) (b->retry_at - now) <= 0) {
+        b->retry_at = 0;
+        b->phase = AXIS_MQTT_IDLE;
 
-
-void
-axis_mqtt_bridge_process_events(void)
-{
-    axis_mqtt_bridge_t  *b = &axis_mqtt_bridge;
-
-    ngx_uint_t         i, n;
-    axis_mqtt_event_t  events[AXIS_MQTT_EVENTS], *ev;
-
-    pthread_mutex_lock(&b->lock);
-
-    n = b->nevents;
-    ngx_memcpy(events, b->events, n * sizeof(axis_mqtt_event_t));
-    b->nevents = 0;
-
-    pthread_mutex_unlock(&b->lock);
-
-    for (i = 0; i < n; i++) {
-        ev = &events[i];
-
-        if (ev->generation != b->generation) {
-            continue;
+        if (b->desired.active && !b->stopping) {
+            axis_mqtt_bridge_connect(b);
         }
+    }
 
-        switch (ev->type) {
+    if (b->guard_at && (ngx_msec_int_t) (b->guard_at - now) <= 0) {
+        b->guard_at = 0;
 
-        case AXIS_MQTT_EV_CONNECTED:
-            b->phase = AXIS_MQTT_CONNECTED;
-            b->backoff = 0;
-            b->ncauses = 0;
-            axis_mqtt_shm_set_connected(b->shm, 1);
+        ngx_log_error(NGX_LOG_WARN, b->log, 0,
+                      "axis_mqtt: the broker did not acknowledge the %s "
+                      "within %d ms",
+                      b->phase == AXIS_MQTT_FAREWELL ? "disconnect message"
+                                                     : "DISCONNECT",
+                      AXIS_MQTT_GUARD_WAIT);
 
-            ngx_log_error(NGX_LOG_INFO, b->log, 0,
-                          "axis_mqtt: connected to %s", b->uri);
-            break;
-
-        case AXIS_MQTT_EV_CONNECT_FAILED:
-            axis_mqtt_bridge_failed(b, ev->code, ev->message[0]
-                                                 ? ev->message : NULL);
-            break;
-
-        case AXIS_MQTT_EV_LOST:
-            ngx_log_error(NGX_LOG_WARN, b->log, 0,
-                          "axis_mqtt: connection to %s lost", b->uri);
-
-            axis_mqtt_bridge_teardown(b);
-
-            if (b->running.auto_reconnect) {
-                axis_mqtt_bridge_schedule_retry(b);
-            }
-            break;
-
-        case AXIS_MQTT_EV_FAREWELL_DONE:
+        if (b->phase == AXIS_MQTT_FAREWELL) {
             axis_mqtt_bridge_leave(b);
-            break;
 
-        case AXIS_MQTT_EV_STOPPED:
+        } else {
             axis_mqtt_bridge_left(b);
-            break;
         }
     }
 }
 
 
-ngx_int_t
-axis_mqtt_bridge_stop(void (*stopped)(void *data), void *data)
+static ngx_msec_t
+axis_mqtt_now(void)
 {
-    axis_mqtt_bridge_t  *b = &axis_mqtt_bridge;
+    struct timespec  ts;
 
-    b->desired.active = 0;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
 
-    if (b->client != NULL) {
-        ngx_log_error(NGX_LOG_INFO, b->log, 0,
-                      "axis_mqtt: disconnecting from %s", b->uri);
-    }
-
-    switch (b->phase) {
-
-    case AXIS_MQTT_CONNECTED:
-        b->stopped = stopped;
-        b->stopped_data = data;
-        axis_mqtt_bridge_leave(b);
-
-        /* leave() may have finished at once */
-        return b->stopped == NULL ? NGX_DONE : NGX_AGAIN;
-
-    case AXIS_MQTT_FAREWELL:
-    case AXIS_MQTT_STOPPING:
-        b->stopped = stopped;
-        b->stopped_data = data;
-        return NGX_AGAIN;
-
-    default:
-        axis_mqtt_bridge_teardown(b);
-        return NGX_OK;
-    }
+    return (ngx_msec_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 
-void
-axis_mqtt_bridge_stop_now(void)
-{
-    axis_mqtt_bridge_t  *b = &axis_mqtt_bridge;
-
-    b->desired.active = 0;
-    b->stopped = NULL;
-
-    axis_mqtt_bridge_teardown(b);
-}
-
-
-/* Paho's threads: queue and wake, nothing more */
+/* Paho's threads: queue and signal, nothing more */
 
 static void
 axis_mqtt_bridge_post(ngx_uint_t generation, axis_mqtt_event_e type,
@@ -778,11 +960,9 @@ axis_mqtt_bridge_post(ngx_uint_t generation, axis_mqtt_event_e type,
         }
     }
 
-    pthread_mutex_unlock(&b->lock);
+    pthread_cond_signal(&b->cond);
 
-    if (write(b->wake_fd, "!", 1) == -1) {
-        /* EAGAIN: the full FIFO already holds a wake-up */
-    }
+    pthread_mutex_unlock(&b->lock);
 }
 
 

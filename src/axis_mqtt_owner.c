@@ -20,6 +20,8 @@
 #define AXIS_MQTT_OWNER_POLL_SLOW  500
 #define AXIS_MQTT_OWNER_FAST_FOR   10000
 
+#define AXIS_MQTT_OWNER_QUIT_WAIT  5000
+
 
 typedef struct {
     axis_mqtt_shm_ctx_t     *shm;
@@ -27,8 +29,10 @@ typedef struct {
     ngx_fd_t                 lock_fd;
     ngx_connection_t        *wake;
     ngx_event_t              poll;
+    ngx_event_t              quit_guard;
     ngx_msec_t               started;
     ngx_uint_t               owner;         /* unsigned owner:1 */
+    ngx_uint_t               quitting;      /* unsigned quitting:1 */
 
     /* the command being saved: too large for the stack of a handler */
     axis_mqtt_state_t        command;
@@ -41,7 +45,8 @@ static ngx_int_t axis_mqtt_owner_listen(axis_mqtt_owner_t *own);
 static void axis_mqtt_owner_wake_handler(ngx_event_t *ev);
 static void axis_mqtt_owner_run_commands(axis_mqtt_owner_t *own);
 static void axis_mqtt_owner_quit(axis_mqtt_owner_t *own);
-static void axis_mqtt_owner_let_go(void *data);
+static void axis_mqtt_owner_quit_guard(ngx_event_t *ev);
+static void axis_mqtt_owner_let_go(axis_mqtt_owner_t *own);
 static void axis_mqtt_owner_path(axis_mqtt_shm_ctx_t *shm, const char *name,
     char *buf, size_t size);
 
@@ -62,6 +67,11 @@ axis_mqtt_owner_start(ngx_cycle_t *cycle, axis_mqtt_shm_ctx_t *shm)
     own->poll.data = own;
     own->poll.log = cycle->log;
     own->poll.cancelable = 1;
+
+    /* not cancelable: the quitting owner stays until its DISCONNECT is out */
+    own->quit_guard.handler = axis_mqtt_owner_quit_guard;
+    own->quit_guard.data = own;
+    own->quit_guard.log = cycle->log;
 
     axis_mqtt_owner_poll(&own->poll);
 
@@ -136,10 +146,16 @@ axis_mqtt_owner_acquire(axis_mqtt_owner_t *own)
     ngx_log_error(NGX_LOG_INFO, own->log, 0,
                   "axis_mqtt: process %P owns the MQTT client", ngx_pid);
 
-    axis_mqtt_bridge_start(own->shm, own->wake->fd, own->log);
-
     axis_mqtt_shm_snapshot(own->shm, &own->command, &connected);
-    axis_mqtt_bridge_apply(&own->command);
+
+    if (axis_mqtt_bridge_start(own->shm, own->wake->fd, own->log,
+                               &own->command)
+        != NGX_OK)
+    {
+        /* the configuration is still saved; only the broker goes without */
+        ngx_log_error(NGX_LOG_ALERT, own->log, 0,
+                      "axis_mqtt: the MQTT client could not start");
+    }
 
     /* commands may have waited for an owner */
     axis_mqtt_owner_run_commands(own);
@@ -214,17 +230,14 @@ axis_mqtt_owner_wake_handler(ngx_event_t *ev)
 
     while (read(c->fd, buf, sizeof(buf)) > 0) { /* drain */ }
 
-    axis_mqtt_bridge_process_events();
-
-    if (own->wake == NULL) {
-        /* the quit is over: we let go in there */
+    if (own->quitting && axis_mqtt_bridge_stopped()) {
+        axis_mqtt_owner_let_go(own);
         return;
     }
 
     axis_mqtt_owner_run_commands(own);
 
     if (ngx_handle_read_event(ev, 0) != NGX_OK) {
-        axis_mqtt_bridge_stop_now();
         axis_mqtt_owner_let_go(own);
     }
 }
@@ -260,7 +273,7 @@ axis_mqtt_owner_run_commands(axis_mqtt_owner_t *own)
 
 /*
  * A graceful shutdown or reload: the DISCONNECT goes out first, then the
- * lock, so the next owner neither overlaps with us nor waits for Paho.
+ * lock, so the next owner neither overlaps with us nor waits long.
  */
 
 static void
@@ -268,27 +281,57 @@ axis_mqtt_owner_quit(axis_mqtt_owner_t *own)
 {
     ngx_connection_t  *c = own->wake;
 
-    /* from now on an ordinary connection again, for Paho's events */
+    /* from now on an ordinary connection again, for the bridge's word */
     c->close = 0;
     c->idle = 0;
+    own->quitting = 1;
 
-    if (ngx_handle_read_event(c->read, 0) != NGX_OK
-        || axis_mqtt_bridge_stop(axis_mqtt_owner_let_go, own) == NGX_OK)
+    axis_mqtt_bridge_stop();
+
+    if (axis_mqtt_bridge_stopped()
+        || ngx_handle_read_event(c->read, 0) != NGX_OK)
     {
-        axis_mqtt_bridge_stop_now();
         axis_mqtt_owner_let_go(own);
+        return;
     }
+
+    ngx_add_timer(&own->quit_guard, AXIS_MQTT_OWNER_QUIT_WAIT);
 }
 
 
 static void
-axis_mqtt_owner_let_go(void *data)
+axis_mqtt_owner_quit_guard(ngx_event_t *ev)
 {
-    axis_mqtt_owner_t  *own = data;
+    axis_mqtt_owner_t  *own = ev->data;
 
+    ngx_log_error(NGX_LOG_WARN, own->log, 0,
+                  "axis_mqtt: the MQTT client did not disconnect within "
+                  "%d ms", AXIS_MQTT_OWNER_QUIT_WAIT);
+
+    axis_mqtt_owner_let_go(own);
+}
+
+
+static void
+axis_mqtt_owner_let_go(axis_mqtt_owner_t *own)
+{
     if (own->poll.timer_set) {
         ngx_del_timer(&own->poll);
     }
+
+    if (own->quit_guard.timer_set) {
+        ngx_del_timer(&own->quit_guard);
+    }
+
+    /* exiting without a quit: the DISCONNECT first */
+    if (!axis_mqtt_bridge_stopped()) {
+        axis_mqtt_bridge_join();
+    }
+
+    /*
+     * The lock next: the next owner may connect now, while Paho here
+     * takes its time to wind down.
+     */
 
     if (own->owner) {
         axis_mqtt_shm_set_owner(own->shm, 0);
@@ -299,16 +342,17 @@ axis_mqtt_owner_let_go(void *data)
                       ngx_pid);
     }
 
-    if (own->wake != NULL) {
-        ngx_close_connection(own->wake);
-        own->wake = NULL;
-    }
-
-    /* the lock last: the next owner must not overlap with us */
-
     if (own->lock_fd != NGX_INVALID_FILE) {
         (void) ngx_close_file(own->lock_fd);
         own->lock_fd = NGX_INVALID_FILE;
+    }
+
+    /* the thread may write to the wake FIFO until it ends */
+    axis_mqtt_bridge_join();
+
+    if (own->wake != NULL) {
+        ngx_close_connection(own->wake);
+        own->wake = NULL;
     }
 }
 
@@ -316,13 +360,7 @@ axis_mqtt_owner_let_go(void *data)
 void
 axis_mqtt_owner_stop(ngx_cycle_t *cycle)
 {
-    axis_mqtt_owner_t  *own = &axis_mqtt_owner;
-
-    if (own->owner) {
-        axis_mqtt_bridge_stop_now();
-    }
-
-    axis_mqtt_owner_let_go(own);
+    axis_mqtt_owner_let_go(&axis_mqtt_owner);
 }
 
 
