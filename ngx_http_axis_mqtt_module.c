@@ -54,6 +54,7 @@ static void ngx_http_axis_mqtt_finish(ngx_http_request_t *r,
     axis_mqtt_request_t *api, axis_mqtt_error_t *err);
 static ngx_int_t ngx_http_axis_mqtt_send(ngx_http_request_t *r,
     axis_mqtt_request_t *api, axis_mqtt_error_t *err);
+static char *ngx_http_axis_mqtt_status(ngx_http_request_t *r);
 
 static void *ngx_http_axis_mqtt_create_main_conf(ngx_conf_t *cf);
 static char *ngx_http_axis_mqtt_init_main_conf(ngx_conf_t *cf, void *conf);
@@ -398,36 +399,65 @@ static ngx_int_t
 ngx_http_axis_mqtt_send(ngx_http_request_t *r, axis_mqtt_request_t *api,
     axis_mqtt_error_t *err)
 {
-    ngx_uint_t                       connected;
-    axis_mqtt_state_t               *state;
-    ngx_http_axis_mqtt_main_conf_t  *amcf;
+    char  *data;
 
-    state = NULL;
-    connected = 0;
-
-    if (err->code == AXIS_MQTT_OK
-        && api->method == AXIS_MQTT_METHOD_GET_STATUS)
+    if (err->code != AXIS_MQTT_OK
+        || api->method != AXIS_MQTT_METHOD_GET_STATUS)
     {
-        amcf = ngx_http_get_module_main_conf(r, ngx_http_axis_mqtt_module);
-
-        state = ngx_palloc(r->pool, sizeof(axis_mqtt_state_t));
-        if (state == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        axis_mqtt_shm_snapshot(amcf->shm_zone->data, state, &connected);
-
-        if (connected
-            && !axis_mqtt_owner_alive(amcf->shm_zone->data,
-                                      r->connection->log))
-        {
-            connected = 0;
-        }
+        return axis_mqtt_http_send_json(r, axis_mqtt_response(api, err, NULL,
+                                                              0));
     }
 
-    return axis_mqtt_http_send_json(r,
-                                    axis_mqtt_response(api, err, state,
-                                                       connected));
+    data = ngx_http_axis_mqtt_status(r);
+    if (data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return axis_mqtt_http_send_json(r, axis_mqtt_response_around(api, data));
+}
+
+
+/*
+ * The "data" of getClientStatus, rendered again only when the saved state
+ * or the connection changed: most answers are this text in a new envelope.
+ */
+
+static char *
+ngx_http_axis_mqtt_status(ngx_http_request_t *r)
+{
+    uint64_t                         version;
+    ngx_uint_t                       connected;
+    axis_mqtt_shm_ctx_t             *shm;
+    ngx_http_axis_mqtt_main_conf_t  *amcf;
+
+    static axis_mqtt_state_t  state;
+    static uint64_t           state_version;
+    static char              *data;
+    static uint64_t           data_version;
+    static ngx_uint_t         data_connected;
+
+    amcf = ngx_http_get_module_main_conf(r, ngx_http_axis_mqtt_module);
+    shm = amcf->shm_zone->data;
+
+    version = state_version;
+    axis_mqtt_shm_snapshot(shm, &state, &version, &connected);
+    state_version = version;
+
+    if (connected && !axis_mqtt_owner_alive(shm, r->connection->log)) {
+        connected = 0;
+    }
+
+    if (data == NULL || data_version != version
+        || data_connected != connected)
+    {
+        free(data);
+
+        data = axis_mqtt_status_data(&state, connected);
+        data_version = version;
+        data_connected = connected;
+    }
+
+    return data;
 }
 
 

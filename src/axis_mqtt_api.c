@@ -345,6 +345,57 @@ failed:
 }
 
 
+char *
+axis_mqtt_status_data(const axis_mqtt_state_t *state, int connected)
+{
+    char                 *text;
+    json_t               *data;
+    axis_mqtt_request_t   req;
+
+    req.method = AXIS_MQTT_METHOD_GET_STATUS;
+
+    data = axis_mqtt_response_data(&req, state, connected);
+    if (data == NULL) {
+        return NULL;
+    }
+
+    text = json_dumps(data, JSON_COMPACT);
+    json_decref(data);
+
+    return text;
+}
+
+
+char *
+axis_mqtt_response_around(const axis_mqtt_request_t *req, const char *data)
+{
+    char    *envelope, *text;
+    size_t   len, size;
+
+    /* {"apiVersion":...,"method":...} becomes {...,"data":<data>} */
+
+    envelope = axis_mqtt_response_with(req, NULL, json_object());
+    if (envelope == NULL) {
+        return NULL;
+    }
+
+    len = strlen(envelope) - sizeof("{}}") + 1;
+    size = len + strlen(data) + sizeof("}");
+
+    text = malloc(size);
+
+    if (text != NULL) {
+        memcpy(text, envelope, len);
+        memcpy(text + len, data, strlen(data));
+        memcpy(text + len + strlen(data), "}", sizeof("}"));
+    }
+
+    free(envelope);
+
+    return text;
+}
+
+
 static json_t *
 axis_mqtt_response_data(const axis_mqtt_request_t *req,
     const axis_mqtt_state_t *state, int connected)

@@ -86,5 +86,13 @@ char *axis_mqtt_response(const axis_mqtt_request_t *req,
 char *axis_mqtt_response_with(const axis_mqtt_request_t *req,
     const axis_mqtt_error_t *err, json_t *data);
 
+/*
+ * getClientStatus in two steps, for callers that answer it often from an
+ * unchanged state: the "data" text, then the envelope around it.
+ */
+char *axis_mqtt_status_data(const axis_mqtt_state_t *state, int connected);
+char *axis_mqtt_response_around(const axis_mqtt_request_t *req,
+    const char *data);
+
 
 #endif /* _AXIS_MQTT_API_H_INCLUDED_ */

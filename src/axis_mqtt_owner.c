@@ -103,6 +103,7 @@ static ngx_int_t
 axis_mqtt_owner_acquire(axis_mqtt_owner_t *own)
 {
     char        path[NGX_MAX_PATH];
+    uint64_t    version;
     ngx_err_t   err;
     ngx_uint_t  connected;
 
@@ -146,7 +147,8 @@ axis_mqtt_owner_acquire(axis_mqtt_owner_t *own)
     ngx_log_error(NGX_LOG_INFO, own->log, 0,
                   "axis_mqtt: process %P owns the MQTT client", ngx_pid);
 
-    axis_mqtt_shm_snapshot(own->shm, &own->command, &connected);
+    version = 0;
+    axis_mqtt_shm_snapshot(own->shm, &own->command, &version, &connected);
 
     if (axis_mqtt_bridge_start(own->shm, own->wake->fd, own->log,
                                &own->command)
@@ -371,11 +373,22 @@ axis_mqtt_owner_alive(axis_mqtt_shm_ctx_t *shm, ngx_log_t *log)
     struct flock  fl;
 
     /* kept open: closing it would drop a lock this process holds */
-    static ngx_fd_t  probe = NGX_INVALID_FILE;
+    static ngx_fd_t    probe = NGX_INVALID_FILE;
+
+    /* asked once a millisecond at most, however busy the worker */
+    static ngx_msec_t  asked;
+    static ngx_int_t   alive;
 
     if (axis_mqtt_owner.owner) {
         return 1;
     }
+
+    if (asked == ngx_current_msec && probe != NGX_INVALID_FILE) {
+        return alive;
+    }
+
+    asked = ngx_current_msec;
+    alive = 0;
 
     if (probe == NGX_INVALID_FILE) {
         axis_mqtt_owner_path(shm, AXIS_MQTT_OWNER_LOCK, path, sizeof(path));
@@ -398,7 +411,9 @@ axis_mqtt_owner_alive(axis_mqtt_shm_ctx_t *shm, ngx_log_t *log)
         return 0;
     }
 
-    return fl.l_type != F_UNLCK;
+    alive = (fl.l_type != F_UNLCK);
+
+    return alive;
 }
 
 

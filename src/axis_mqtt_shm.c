@@ -81,6 +81,7 @@ axis_mqtt_shm_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 
     ctx->shpool->data = ctx->sh;
     ctx->sh->layout = AXIS_MQTT_SHM_LAYOUT;
+    ctx->sh->version = 1;
 
     axis_mqtt_shm_load(ctx, shm_zone->shm.log);
 
@@ -123,11 +124,15 @@ axis_mqtt_shm_load(axis_mqtt_shm_ctx_t *ctx, ngx_log_t *log)
 
 void
 axis_mqtt_shm_snapshot(axis_mqtt_shm_ctx_t *ctx, axis_mqtt_state_t *state,
-    ngx_uint_t *connected)
+    uint64_t *version, ngx_uint_t *connected)
 {
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
-    *state = ctx->sh->saved;
+    if (*version != ctx->sh->version) {
+        *state = ctx->sh->saved;
+        *version = ctx->sh->version;
+    }
+
     *connected = ctx->sh->connected;
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
@@ -251,6 +256,7 @@ axis_mqtt_shm_complete(axis_mqtt_shm_ctx_t *ctx, uint64_t seq,
 
     if (err->code == AXIS_MQTT_OK) {
         ctx->sh->saved = *state;
+        ctx->sh->version++;
     }
 
     axis_mqtt_shm_record(ctx, seq, err);

@@ -33,6 +33,7 @@ typedef struct {
 typedef struct {
     ngx_uint_t               layout;
     axis_mqtt_state_t        saved;
+    uint64_t                 version;       /* of "saved", from 1 */
     axis_mqtt_state_t        pending;
     uint64_t                 submitted;
     uint64_t                 taken;         /* the owner is saving it */
@@ -54,8 +55,12 @@ typedef struct {
 
 ngx_shm_zone_t *axis_mqtt_shm_add(ngx_conf_t *cf, void *tag);
 
+/*
+ * The saved state and the connection.  *version is the version of *state
+ * the caller has: the state is copied only when the zone's is another.
+ */
 void axis_mqtt_shm_snapshot(axis_mqtt_shm_ctx_t *ctx,
-    axis_mqtt_state_t *state, ngx_uint_t *connected);
+    axis_mqtt_state_t *state, uint64_t *version, ngx_uint_t *connected);
 
 /* worker side: NGX_OK submitted, NGX_BUSY slot taken, NGX_DECLINED err */
 ngx_int_t axis_mqtt_shm_submit(axis_mqtt_shm_ctx_t *ctx,
