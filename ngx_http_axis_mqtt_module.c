@@ -192,14 +192,15 @@ ngx_http_axis_mqtt_body_handler(ngx_http_request_t *r)
     ngx_http_axis_mqtt_loc_conf_t   *alcf;
     ngx_http_axis_mqtt_main_conf_t  *amcf;
 
+    /*
+     * Parsed here, in one go with the answer of all but the writes: the
+     * request holds a whole configuration, too large to allocate for
+     * every getClientStatus.
+     */
+    static axis_mqtt_request_t  parsed;
+
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_axis_mqtt_module);
     amcf = ngx_http_get_module_main_conf(r, ngx_http_axis_mqtt_module);
-
-    api = ngx_palloc(r->pool, sizeof(axis_mqtt_request_t));
-    if (api == NULL) {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
 
     if (axis_mqtt_http_read_body(r, &body) != NGX_OK) {
         ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
@@ -211,24 +212,31 @@ ngx_http_axis_mqtt_body_handler(ngx_http_request_t *r)
         return;
     }
 
-    axis_mqtt_request_parse(api, (char *) body.data, body.len,
+    axis_mqtt_request_parse(&parsed, (char *) body.data, body.len,
                             ngx_http_axis_mqtt_is_admin(r),
                             ((axis_mqtt_shm_ctx_t *) amcf->shm_zone->data)
                                 ->serial);
 
-    if (api->error.code != AXIS_MQTT_OK || !axis_mqtt_request_writes(api)) {
-        ngx_http_axis_mqtt_finish(r, api, &api->error);
+    if (parsed.error.code != AXIS_MQTT_OK
+        || !axis_mqtt_request_writes(&parsed))
+    {
+        ngx_http_axis_mqtt_finish(r, &parsed, &parsed.error);
         return;
     }
 
+    /* a write waits for the owner: it keeps a copy of its own */
+
+    api = ngx_palloc(r->pool, sizeof(axis_mqtt_request_t));
     ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_axis_mqtt_ctx_t));
     cln = ngx_pool_cleanup_add(r->pool, 0);
 
-    if (ctx == NULL || cln == NULL) {
+    if (api == NULL || ctx == NULL || cln == NULL) {
         axis_mqtt_error_set(&err, AXIS_MQTT_ERR_INTERNAL, "Internal error");
-        ngx_http_axis_mqtt_finish(r, api, &err);
+        ngx_http_axis_mqtt_finish(r, &parsed, &err);
         return;
     }
+
+    *api = parsed;
 
     ctx->request = r;
     ctx->api = api;
@@ -270,24 +278,20 @@ static ngx_int_t
 ngx_http_axis_mqtt_too_large(ngx_http_request_t *r)
 {
     ngx_int_t                       rc;
-    axis_mqtt_request_t            *api;
     ngx_http_axis_mqtt_loc_conf_t  *alcf;
+
+    static axis_mqtt_request_t  api;
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_axis_mqtt_module);
 
-    api = ngx_palloc(r->pool, sizeof(axis_mqtt_request_t));
-    if (api == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
     /* nothing of the body is read: nothing is echoed */
-    axis_mqtt_request_parse(api, "", 0, 1, "");
-    axis_mqtt_error_set(&api->error, AXIS_MQTT_ERR_SIZE,
+    axis_mqtt_request_parse(&api, "", 0, 1, "");
+    axis_mqtt_error_set(&api.error, AXIS_MQTT_ERR_SIZE,
                         "Request size too large: the limit is %zu bytes",
                         alcf->max_request_size);
 
-    rc = ngx_http_axis_mqtt_send(r, api, &api->error);
-    axis_mqtt_request_free(api);
+    rc = ngx_http_axis_mqtt_send(r, &api, &api.error);
+    axis_mqtt_request_free(&api);
 
     return rc;
 }
@@ -399,7 +403,9 @@ static ngx_int_t
 ngx_http_axis_mqtt_send(ngx_http_request_t *r, axis_mqtt_request_t *api,
     axis_mqtt_error_t *err)
 {
-    char  *data;
+    char       *data;
+    size_t      len;
+    ngx_buf_t  *b;
 
     if (err->code != AXIS_MQTT_OK
         || api->method != AXIS_MQTT_METHOD_GET_STATUS)
@@ -413,7 +419,18 @@ ngx_http_axis_mqtt_send(ngx_http_request_t *r, axis_mqtt_request_t *api,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    return axis_mqtt_http_send_json(r, axis_mqtt_response_around(api, data));
+    /* measured, then written into the buffer that is sent */
+
+    len = axis_mqtt_response_around(api, data, NULL, 0);
+
+    b = ngx_create_temp_buf(r->pool, len + 1);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b->last += axis_mqtt_response_around(api, data, (char *) b->pos, len);
+
+    return axis_mqtt_http_send_buf(r, b);
 }
 
 

@@ -19,6 +19,8 @@ typedef struct {
 static void axis_mqtt_request_check(axis_mqtt_request_t *req,
     axis_mqtt_api_e api, json_t *root, const char *serial);
 static int axis_mqtt_version_supported(const char *version);
+static size_t axis_mqtt_append(char *buf, size_t size, size_t len,
+    const char *s, size_t n);
 static json_t *axis_mqtt_response_data(const axis_mqtt_request_t *req,
     const axis_mqtt_state_t *state, int connected);
 
@@ -366,33 +368,63 @@ axis_mqtt_status_data(const axis_mqtt_state_t *state, int connected)
 }
 
 
-char *
-axis_mqtt_response_around(const axis_mqtt_request_t *req, const char *data)
+size_t
+axis_mqtt_response_around(const axis_mqtt_request_t *req, const char *data,
+    char *buf, size_t size)
 {
-    char    *envelope, *text;
-    size_t   len, size;
+    size_t       len, i;
+    const char  *text[4];
+    json_t      *value[4];
 
-    /* {"apiVersion":...,"method":...} becomes {...,"data":<data>} */
+    /* the envelope of axis_mqtt_response_with(), without building it */
 
-    envelope = axis_mqtt_response_with(req, NULL, json_object());
-    if (envelope == NULL) {
-        return NULL;
+    text[0] = "{\"apiVersion\":";
+    value[0] = req->api_version;
+    text[1] = ",\"context\":";
+    value[1] = req->context;
+    text[2] = ",\"method\":";
+    value[2] = req->method_name;
+    text[3] = ",\"data\":";
+    value[3] = NULL;
+
+    len = 0;
+
+    for (i = 0; i < 4; i++) {
+        if (i > 0 && i < 3 && value[i] == NULL) {
+            continue;
+        }
+
+        len += axis_mqtt_append(buf, size, len, text[i], strlen(text[i]));
+
+        if (i == 0 && value[i] == NULL) {
+            len += axis_mqtt_append(buf, size, len,
+                                    "\"" AXIS_MQTT_API_VERSION "\"",
+                                    sizeof(AXIS_MQTT_API_VERSION) + 1);
+
+        } else if (value[i] != NULL) {
+            len += json_dumpb(value[i], len < size ? buf + len : NULL,
+                              len < size ? size - len : 0,
+                              JSON_ENCODE_ANY | JSON_COMPACT);
+        }
     }
 
-    len = strlen(envelope) - sizeof("{}}") + 1;
-    size = len + strlen(data) + sizeof("}");
+    len += axis_mqtt_append(buf, size, len, data, strlen(data));
+    len += axis_mqtt_append(buf, size, len, "}", 1);
 
-    text = malloc(size);
+    return len;
+}
 
-    if (text != NULL) {
-        memcpy(text, envelope, len);
-        memcpy(text + len, data, strlen(data));
-        memcpy(text + len + strlen(data), "}", sizeof("}"));
+
+/* appends n bytes at buf + len if they fit in size; returns n */
+
+static size_t
+axis_mqtt_append(char *buf, size_t size, size_t len, const char *s, size_t n)
+{
+    if (len + n <= size) {
+        memcpy(buf + len, s, n);
     }
 
-    free(envelope);
-
-    return text;
+    return n;
 }
 
 

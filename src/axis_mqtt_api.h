@@ -91,8 +91,10 @@ char *axis_mqtt_response_with(const axis_mqtt_request_t *req,
  * unchanged state: the "data" text, then the envelope around it.
  */
 char *axis_mqtt_status_data(const axis_mqtt_state_t *state, int connected);
-char *axis_mqtt_response_around(const axis_mqtt_request_t *req,
-    const char *data);
+
+/* like snprintf(): the length of the answer, written if it fits in size */
+size_t axis_mqtt_response_around(const axis_mqtt_request_t *req,
+    const char *data, char *buf, size_t size);
 
 
 #endif /* _AXIS_MQTT_API_H_INCLUDED_ */

@@ -28,7 +28,14 @@
 #include "axis_mqtt_message.h"
 
 
-#define AXIS_MQTT_RETRY_MIN        500
+/*
+ * Retries: the first after 500 ms, then one a second through the first
+ * minute of an outage (a broker that restarts is back within it), then
+ * doubling up to 10 s.
+ */
+#define AXIS_MQTT_RETRY_FIRST      500
+#define AXIS_MQTT_RETRY_STEADY     1000
+#define AXIS_MQTT_RETRY_STEADY_FOR 60000
 #define AXIS_MQTT_RETRY_MAX        10000
 #define AXIS_MQTT_GUARD_WAIT       3000
 #define AXIS_MQTT_JOIN_WAIT        3
@@ -91,7 +98,8 @@ typedef struct {
     axis_mqtt_state_t        desired;       /* as saved */
     axis_mqtt_conf_t         running;       /* what the client was made of */
 
-    ngx_msec_t               backoff;
+    ngx_msec_t               backoff;       /* 0: not failing */
+    ngx_msec_t               failing_since;
     ngx_msec_t               retry_at;      /* 0: none */
     ngx_msec_t               guard_at;
 
@@ -877,15 +885,27 @@ axis_mqtt_bridge_failed(axis_mqtt_bridge_t *b, int code, const char *message)
 static void
 axis_mqtt_bridge_schedule_retry(axis_mqtt_bridge_t *b)
 {
+    ngx_msec_t  now;
+
     if (!b->desired.active || b->stopping) {
         return;
     }
 
-    b->backoff = b->backoff ? ngx_min(b->backoff * 2, AXIS_MQTT_RETRY_MAX)
-                            : AXIS_MQTT_RETRY_MIN;
+    now = axis_mqtt_now();
+
+    if (b->backoff == 0) {
+        b->failing_since = now;
+        b->backoff = AXIS_MQTT_RETRY_FIRST;
+
+    } else if (now - b->failing_since < AXIS_MQTT_RETRY_STEADY_FOR) {
+        b->backoff = AXIS_MQTT_RETRY_STEADY;
+
+    } else {
+        b->backoff = ngx_min(b->backoff * 2, AXIS_MQTT_RETRY_MAX);
+    }
 
     b->phase = AXIS_MQTT_RETRY_WAIT;
-    b->retry_at = axis_mqtt_now() + b->backoff;
+    b->retry_at = now + b->backoff;
 }
 
 

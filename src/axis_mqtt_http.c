@@ -29,6 +29,15 @@ axis_mqtt_http_read_body(ngx_http_request_t *r, ngx_str_t *body)
         return NGX_OK;
     }
 
+    b = r->request_body->bufs->buf;
+
+    if (r->request_body->bufs->next == NULL && !b->in_file) {
+        /* the usual small body, read with the header: no copy */
+        body->data = b->pos;
+        body->len = b->last - b->pos;
+        return NGX_OK;
+    }
+
     len = 0;
 
     for (cl = r->request_body->bufs; cl; cl = cl->next) {
@@ -37,7 +46,7 @@ axis_mqtt_http_read_body(ngx_http_request_t *r, ngx_str_t *body)
                           : (size_t) (b->last - b->pos);
     }
 
-    p = ngx_pnalloc(r->pool, len + 1);
+    p = ngx_pnalloc(r->pool, len);
     if (p == NULL) {
         return NGX_ERROR;
     }
@@ -63,8 +72,6 @@ axis_mqtt_http_read_body(ngx_http_request_t *r, ngx_str_t *body)
         }
     }
 
-    *p = '\0';
-
     return NGX_OK;
 }
 
@@ -72,10 +79,8 @@ axis_mqtt_http_read_body(ngx_http_request_t *r, ngx_str_t *body)
 ngx_int_t
 axis_mqtt_http_send_json(ngx_http_request_t *r, char *json)
 {
-    size_t        len;
-    ngx_int_t     rc;
-    ngx_buf_t    *b;
-    ngx_chain_t   out;
+    size_t      len;
+    ngx_buf_t  *b;
 
     if (json == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -90,8 +95,20 @@ axis_mqtt_http_send_json(ngx_http_request_t *r, char *json)
     }
 
     b->last = ngx_cpymem(b->last, json, len);
-    *b->last++ = '\n';
     free(json);
+
+    return axis_mqtt_http_send_buf(r, b);
+}
+
+
+ngx_int_t
+axis_mqtt_http_send_buf(ngx_http_request_t *r, ngx_buf_t *b)
+{
+    ngx_int_t     rc;
+    ngx_chain_t   out;
+
+    /* one byte of room is left for the newline that ends the answer */
+    *b->last++ = '\n';
 
     b->last_buf = (r == r->main) ? 1 : 0;
     b->last_in_chain = 1;

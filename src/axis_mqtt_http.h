@@ -12,11 +12,14 @@
 #include <ngx_http.h>
 
 
-/* the request body in one NUL-terminated piece, from memory or file */
+/* the request body in one piece, from memory or file */
 ngx_int_t axis_mqtt_http_read_body(ngx_http_request_t *r, ngx_str_t *body);
 
 /* answers 200 application/json with the malloc()ed text, then frees it */
 ngx_int_t axis_mqtt_http_send_json(ngx_http_request_t *r, char *json);
+
+/* the same with the text in b, which has room for one byte more */
+ngx_int_t axis_mqtt_http_send_buf(ngx_http_request_t *r, ngx_buf_t *b);
 
 /* 405 with "Allow: POST" */
 ngx_int_t axis_mqtt_http_not_allowed(ngx_http_request_t *r);

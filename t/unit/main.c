@@ -24,6 +24,7 @@ main(void)
     failed += t_run_announce_tests();
     failed += t_run_discovery_tests();
     failed += t_run_regress_tests();
+    failed += t_run_status_tests();
 
     return failed ? 1 : 0;
 }

@@ -120,6 +120,7 @@ int t_run_store_tests(void);
 int t_run_announce_tests(void);
 int t_run_discovery_tests(void);
 int t_run_regress_tests(void);
+int t_run_status_tests(void);
 
 
 #endif /* _UNIT_H_INCLUDED_ */
