@@ -1,10 +1,10 @@
 # The bridge's transports against real peers: MQTT over tcp, ssl, ws and wss
 # (Debian's mosquitto, one listener per protocol), the default port of each
-# protocol, the websocket basepath (seen by an nginx reverse proxy that only
-# forwards one path), ALPN (seen by `openssl s_server`).  Certificates are
-# made here with the openssl CLI; nothing binary is committed.
-# t/201-transports-tls-proxy.t covers certificate validation, client
-# certificates and the HTTP(S) proxies.
+# protocol, the websocket basepath (seen by an nginx reverse proxy in front
+# of mosquitto's websockets listener, which itself accepts any path), ALPN
+# (seen by `openssl s_server`).  Certificates are made here with the openssl
+# CLI; nothing binary is committed.  t/201-transports-tls-proxy.t covers
+# certificate validation, client certificates and the HTTP(S) proxies.
 use strict;
 use warnings;
 
@@ -85,12 +85,13 @@ sub make_certs {
     return $dir;
 }
 
-# nginx with the API and the certificate directory
+# nginx with the API and the certificate directory; X-Worker: who answered
 sub gw_start {
     my ($certs) = @_;
     return start_nginx(workers => 4,
         http_config => "axis_mqtt_serial $SERIAL;\naxis_mqtt_cert_dir $certs;",
-        config => 'location = /axis-cgi/mqtt/client.cgi { axis_mqtt_client; }');
+        config => 'location = /axis-cgi/mqtt/client.cgi {'
+                . ' axis_mqtt_client; add_header X-Worker $pid always; }');
 }
 
 sub call {
@@ -274,59 +275,67 @@ subtest 'default ports' => sub {
 };
 
 # mosquitto's websockets listener accepts any path, so an nginx reverse
-# proxy that forwards only some paths (and logs each request line) tells
-# which path the module asks for.
+# proxy that forwards only some paths to it (plain for ws, terminating TLS
+# for wss) and logs each request line tells which path the module asks for.
 subtest 'ws/wss basepath' => sub {
-    my $ws_location = sub {
-        my ($path) = @_;
-        return "location = $path { proxy_pass http://127.0.0.1:$ws_port;"
-             . ' proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade;'
-             . ' proxy_set_header Connection "upgrade"; proxy_read_timeout 1h; }';
-    };
-    my $px = start_nginx(workers => 1, config => join "\n",
-        $ws_location->('/custom/path'), $ws_location->('/mqtt'),
-        'location / { return 404; }');
-    # what the proxy was asked for since $mark: list of request paths
+    my $tls_port = free_port();
+    my $locations = join "\n", (map {
+        "location = $_ { proxy_pass http://127.0.0.1:$ws_port;"
+        . ' proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade;'
+        . ' proxy_set_header Connection "upgrade"; proxy_read_timeout 1h; }'
+    } '/custom/path', '/mqtt'), 'location / { return 404; }';
+    my $px = start_nginx(workers => 1, config => $locations, http_config => <<"CONF");
+server {
+    listen 127.0.0.1:$tls_port ssl;
+    ssl_certificate $certs/server.crt;
+    ssl_certificate_key $certs/server.key;
+    $locations
+}
+CONF
+    my %proxy_port = (ws => $px->{port}, wss => $tls_port);
+    # the request paths the proxy was asked for since $mark
     my $paths = sub {
         my ($mark) = @_;
         return [ log_since($px, $mark) =~ /http request line: "GET (\S+) HTTP/g ];
     };
 
-    for my $case (['/custom/path', '/custom/path', 1],
-                  ['custom/path', '/custom/path', 1],      # the "/" is added
-                  ['/wrong/path', '/wrong/path', 0],
-                  ['', '/mqtt', 1]) {                      # Paho's default
-        my ($basepath, $want_path, $connects) = @$case;
-        my $label = "basepath \"$basepath\"";
-        my $mark = log_mark($px);
-        my $gmark = log_mark($gw);
-        call_ok($gw, configureClient => params('ws', '127.0.0.1', $px->{port},
-            clientId => 'gw-basepath', server => { basepath => $basepath }),
+    my $n = 0;
+    for my $case (['ws', '/custom/path', '/custom/path', 1],
+                  ['ws', 'custom/path', '/custom/path', 1],   # the "/" is added
+                  ['ws', '/wrong/path', '/wrong/path', 0],
+                  ['ws', '', '/mqtt', 1],                     # Paho's default
+                  ['wss', '/custom/path', '/custom/path', 1],
+                  ['wss', '/wrong/path', '/wrong/path', 0],
+                  ['wss', '', '/mqtt', 1]) {
+        my ($proto, $basepath, $want_path, $connects) = @$case;
+        my $label = "$proto, basepath \"$basepath\"";
+        my $id = 'gw-basepath-' . ++$n;
+        my ($mark, $gmark, $from) = (log_mark($px), log_mark($gw),
+                                     length mosquitto_log($broker));
+        my $access = length slurp("$px->{servroot}/logs/access.log");
+        call_ok($gw, configureClient => params($proto, 'localhost', $proxy_port{$proto},
+            clientId => $id, server => { basepath => $basepath },
+            $proto eq 'wss' ? (ssl => { CACertID => 'ca' }) : ()),
             "$label: configureClient");
         my $got = wait_for(sub { my $p = $paths->($mark); @$p ? $p : undef }, 5) // [];
         is($got->[0], $want_path, "$label: the websocket request is for $want_path");
         if ($connects) {
             ok(wait_status($gw, 'connected', 5), "$label: connected through the proxy")
                 or diag(axis_lines(log_since($gw, $gmark)));
+            like(substr(mosquitto_log($broker), $from), qr/ as \Q$id\E \(/,
+                 "$label: the broker saw $id");
         } else {
-            ok(wait_for(sub { log_since($gw, $gmark) =~ /axis_mqtt: connecting to \S+ failed: (.*)/
-                              && $1 }, 5),
-               "$label: the connection fails (404)");
+            ok(wait_for(sub { log_since($gw, $gmark)
+                              =~ /axis_mqtt: connecting to \S+ failed: (.*)/ && $1 }, 5),
+               "$label: the failure is logged");
+            like(substr(slurp("$px->{servroot}/logs/access.log"), $access),
+                 qr{"GET \Q$want_path\E HTTP/1\.1" 404 }, "$label: the proxy answered 404");
             my ($st) = status($gw);
             is($st, 'disconnected', "$label: not connected");
-            diag("$label: error.log: " . axis_lines(log_since($gw, $gmark)));
+            diag("$label: error.log: $_")
+                for axis_lines(log_since($gw, $gmark)) =~ /(axis_mqtt: connecting to \S+ failed: .*)/g;
         }
     }
-
-    # wss: the path travels inside TLS; the proxy only sees it as TCP, so
-    # this checks the URI the module builds for wss
-    my $mark = log_mark($gw);
-    call_ok($gw, configureClient => params('wss', 'localhost', $wss_port,
-        clientId => 'gw-wss-basepath', ssl => { CACertID => 'ca' },
-        server => { basepath => 'wss/base' }), 'wss with a basepath: configureClient');
-    ok(wait_status($gw, 'connected', 5), 'wss with a basepath: connected');
-    like(log_since($gw, $mark), qr{connect\w* to wss://localhost:$wss_port/wss/base\b},
-         'wss: the basepath is in the URI');
     stop_nginx($px);
 };
 
