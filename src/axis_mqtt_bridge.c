@@ -26,6 +26,7 @@
 
 #include "axis_mqtt_bridge.h"
 #include "axis_mqtt_message.h"
+#include "axis_mqtt_probe.h"
 
 
 /*
@@ -42,6 +43,7 @@
 #define AXIS_MQTT_EVENTS           32
 #define AXIS_MQTT_CAUSE_LEN        200
 #define AXIS_MQTT_CAUSES           8
+#define AXIS_MQTT_PROBE_WAIT       3000
 
 
 typedef enum {
@@ -89,6 +91,8 @@ typedef struct {
     ngx_uint_t               stopped;       /* ... and may let go now */
     axis_mqtt_event_t        events[AXIS_MQTT_EVENTS];
     ngx_uint_t               nevents;
+    char                     tls_error[AXIS_MQTT_CAUSE_LEN];
+    ngx_uint_t               tls_error_generation;
 
     /* the bridge thread's own */
     MQTTAsync                client;
@@ -132,12 +136,16 @@ static void axis_mqtt_bridge_connect(axis_mqtt_bridge_t *b);
 static ngx_int_t axis_mqtt_bridge_options(axis_mqtt_bridge_t *b,
     MQTTAsync_connectOptions *opts, MQTTAsync_SSLOptions *ssl,
     MQTTAsync_willOptions *will);
+static ngx_int_t axis_mqtt_bridge_readable(axis_mqtt_bridge_t *b,
+    const char *path, const char *what);
 static void axis_mqtt_bridge_farewell(axis_mqtt_bridge_t *b);
 static void axis_mqtt_bridge_leave(axis_mqtt_bridge_t *b);
 static void axis_mqtt_bridge_left(axis_mqtt_bridge_t *b);
 static void axis_mqtt_bridge_teardown(axis_mqtt_bridge_t *b);
-static void axis_mqtt_bridge_failed(axis_mqtt_bridge_t *b, int code,
-    const char *message);
+static void axis_mqtt_bridge_explain(axis_mqtt_bridge_t *b,
+    axis_mqtt_event_t *ev, char *cause, size_t size);
+static void axis_mqtt_bridge_failed(axis_mqtt_bridge_t *b,
+    const char *cause);
 static void axis_mqtt_bridge_schedule_retry(axis_mqtt_bridge_t *b);
 static void axis_mqtt_bridge_timers(axis_mqtt_bridge_t *b);
 static void axis_mqtt_bridge_post(ngx_uint_t generation,
@@ -156,6 +164,7 @@ static void axis_mqtt_on_farewell_failure(void *context,
 static void axis_mqtt_on_stopped(void *context, MQTTAsync_successData *data);
 static void axis_mqtt_on_stopped_failure(void *context,
     MQTTAsync_failureData *data);
+static int axis_mqtt_on_tls_error(const char *str, size_t len, void *u);
 
 
 static axis_mqtt_bridge_t  axis_mqtt_bridge = {
@@ -425,6 +434,8 @@ axis_mqtt_bridge_wait(axis_mqtt_bridge_t *b, axis_mqtt_event_t *events,
 static void
 axis_mqtt_bridge_event(axis_mqtt_bridge_t *b, axis_mqtt_event_t *ev)
 {
+    char  cause[AXIS_MQTT_CAUSE_LEN];
+
     switch (ev->type) {
 
     case AXIS_MQTT_EV_CONNECTED:
@@ -441,8 +452,8 @@ axis_mqtt_bridge_event(axis_mqtt_bridge_t *b, axis_mqtt_event_t *ev)
         break;
 
     case AXIS_MQTT_EV_CONNECT_FAILED:
-        axis_mqtt_bridge_failed(b, ev->code,
-                                ev->message[0] ? ev->message : NULL);
+        axis_mqtt_bridge_explain(b, ev, cause, sizeof(cause));
+        axis_mqtt_bridge_failed(b, cause);
         break;
 
     case AXIS_MQTT_EV_LOST:
@@ -558,7 +569,7 @@ axis_mqtt_bridge_connect(axis_mqtt_bridge_t *b)
                                      &create);
     if (rc != MQTTASYNC_SUCCESS) {
         b->client = NULL;
-        axis_mqtt_bridge_failed(b, rc, "the client could not be created");
+        axis_mqtt_bridge_failed(b, MQTTAsync_strerror(rc));
         return;
     }
 
@@ -567,7 +578,7 @@ axis_mqtt_bridge_connect(axis_mqtt_bridge_t *b)
                                 axis_mqtt_on_connection_lost,
                                 axis_mqtt_on_message, NULL);
     if (rc != MQTTASYNC_SUCCESS) {
-        axis_mqtt_bridge_failed(b, rc, "callbacks could not be set");
+        axis_mqtt_bridge_failed(b, MQTTAsync_strerror(rc));
         return;
     }
 
@@ -578,7 +589,7 @@ axis_mqtt_bridge_connect(axis_mqtt_bridge_t *b)
     rc = MQTTAsync_connect(b->client, &opts);
 
     if (rc != MQTTASYNC_SUCCESS) {
-        axis_mqtt_bridge_failed(b, rc, "the connection could not start");
+        axis_mqtt_bridge_failed(b, MQTTAsync_strerror(rc));
         return;
     }
 
@@ -669,6 +680,8 @@ axis_mqtt_bridge_options(axis_mqtt_bridge_t *b,
 
     ssl->enableServerCertAuth = conf->validate_server_cert;
     ssl->verify = conf->validate_server_cert;   /* the host name, too */
+    ssl->ssl_error_cb = axis_mqtt_on_tls_error;
+    ssl->ssl_error_context = (void *) (uintptr_t) b->generation;
 
     if (conf->ca_cert_id[0] != '\0') {
         ngx_snprintf((u_char *) b->trust_store, sizeof(b->trust_store) - 1,
@@ -683,6 +696,18 @@ axis_mqtt_bridge_options(axis_mqtt_bridge_t *b,
                      "%s/%s.key%Z", b->shm->cert_dir, conf->client_cert_id);
         ssl->keyStore = b->key_store;
         ssl->privateKey = b->private_key;
+    }
+
+    /* a missing file is named, not left to a "TLS connect failure" */
+
+    if (axis_mqtt_bridge_readable(b, ssl->trustStore, "the CA certificate")
+        != NGX_OK
+        || axis_mqtt_bridge_readable(b, ssl->keyStore,
+                                     "the client certificate") != NGX_OK
+        || axis_mqtt_bridge_readable(b, ssl->privateKey,
+                                     "the client key") != NGX_OK)
+    {
+        return NGX_ERROR;
     }
 
     len = ngx_strlen(conf->alpn_protocol);
@@ -841,26 +866,98 @@ axis_mqtt_bridge_teardown(axis_mqtt_bridge_t *b)
 }
 
 
-static void
-axis_mqtt_bridge_failed(axis_mqtt_bridge_t *b, int code, const char *message)
+static ngx_int_t
+axis_mqtt_bridge_readable(axis_mqtt_bridge_t *b, const char *path,
+    const char *what)
 {
-    u_char       cause[AXIS_MQTT_CAUSE_LEN];
-    uint32_t     crc;
-    ngx_uint_t   i;
-    const char  *text;
+    u_char  cause[AXIS_MQTT_CAUSE_LEN];
 
-    if (code > 0 && code <= 5) {
-        text = axis_mqtt_connack_causes[code];
-
-    } else {
-        text = message ? message : MQTTAsync_strerror(code);
+    if (path == NULL || access(path, R_OK) == 0) {
+        return NGX_OK;
     }
 
-    ngx_snprintf(cause, sizeof(cause) - 1, "%s (%d)%Z", text, code);
+    ngx_snprintf(cause, sizeof(cause) - 1, "%s \"%s\" cannot be read: %s%Z",
+                 what, path, strerror(errno));
+
+    axis_mqtt_bridge_failed(b, (char *) cause);
+
+    return NGX_ERROR;
+}
+
+
+/*
+ * The cause of a failed connect in words: the broker's CONNACK code,
+ * OpenSSL's reason, or what retracing the way finds; Paho's own words
+ * ("TCP/TLS connect failure") only when nothing else is known.
+ */
+
+static void
+axis_mqtt_bridge_explain(axis_mqtt_bridge_t *b, axis_mqtt_event_t *ev,
+    char *cause, size_t size)
+{
+    int                     secure;
+    char                    tls[AXIS_MQTT_CAUSE_LEN];
+    const char             *proxy;
+    axis_mqtt_probe_tls_t   probe;
+
+    if (ev->code > 0 && ev->code <= 5) {
+        ngx_snprintf((u_char *) cause, size - 1, "%s (CONNACK %d)%Z",
+                     axis_mqtt_connack_causes[ev->code], ev->code);
+        return;
+    }
+
+    pthread_mutex_lock(&b->lock);
+
+    tls[0] = '\0';
+
+    if (b->tls_error_generation == ev->generation) {
+        ngx_cpystrn((u_char *) tls, (u_char *) b->tls_error, sizeof(tls));
+    }
+
+    pthread_mutex_unlock(&b->lock);
+
+    /* "certificate verify failed" is all OpenSSL says: the probe says why */
+
+    secure = (b->running.protocol == AXIS_MQTT_SSL
+              || b->running.protocol == AXIS_MQTT_WSS);
+
+    proxy = secure ? b->running.https_proxy : b->running.http_proxy;
+
+    probe.ca_file = b->running.ca_cert_id[0] ? b->trust_store : NULL;
+    probe.cert_file = b->running.client_cert_id[0] ? b->key_store : NULL;
+    probe.key_file = b->private_key;
+    probe.verify = b->running.validate_server_cert;
+
+    if (axis_mqtt_probe(b->running.host, b->running.port, proxy,
+                        secure ? &probe : NULL,
+                        ngx_min((ngx_msec_t) b->running.connect_timeout * 1000,
+                                AXIS_MQTT_PROBE_WAIT),
+                        cause, size)
+        == 1)
+    {
+        return;
+    }
+
+    if (tls[0] != '\0') {
+        ngx_snprintf((u_char *) cause, size - 1, "TLS: %s%Z", tls);
+        return;
+    }
+
+    ngx_snprintf((u_char *) cause, size - 1, "%s (%d)%Z",
+                 ev->message[0] ? ev->message : MQTTAsync_strerror(ev->code),
+                 ev->code);
+}
+
+
+static void
+axis_mqtt_bridge_failed(axis_mqtt_bridge_t *b, const char *cause)
+{
+    uint32_t    crc;
+    ngx_uint_t  i;
 
     /* once per cause, not once per retry: a flapping pair stays quiet */
 
-    crc = ngx_crc32_short(cause, ngx_strlen(cause));
+    crc = ngx_crc32_short((u_char *) cause, ngx_strlen(cause));
 
     for (i = 0; i < b->ncauses; i++) {
         if (b->causes[i] == crc) {
@@ -1072,4 +1169,44 @@ axis_mqtt_on_stopped_failure(void *context, MQTTAsync_failureData *data)
 {
     axis_mqtt_bridge_post((uintptr_t) context, AXIS_MQTT_EV_STOPPED,
                           data ? data->code : MQTTASYNC_FAILURE, NULL);
+}
+
+
+/*
+ * OpenSSL's error queue, line by line, from Paho's thread:
+ * "<id>:error:<code>:<library>:<function>:<reason>:<file>:<line>:";
+ * the first reason of an attempt is the cause.
+ */
+
+static int
+axis_mqtt_on_tls_error(const char *str, size_t len, void *u)
+{
+    size_t               i, field, start;
+    axis_mqtt_bridge_t  *b = &axis_mqtt_bridge;
+
+    start = 0;
+    field = 0;
+
+    for (i = 0; i < len && field < 6; i++) {
+        if (str[i] == ':' && ++field == 5) {
+            start = i + 1;
+        }
+    }
+
+    if (field < 6) {
+        return 0;
+    }
+
+    pthread_mutex_lock(&b->lock);
+
+    if (b->tls_error_generation != (uintptr_t) u) {
+        b->tls_error_generation = (uintptr_t) u;
+        len = ngx_min(i - 1 - start, sizeof(b->tls_error) - 1);
+        ngx_memcpy(b->tls_error, str + start, len);
+        b->tls_error[len] = '\0';
+    }
+
+    pthread_mutex_unlock(&b->lock);
+
+    return 0;
 }
