@@ -21,6 +21,8 @@ static void axis_mqtt_request_check(axis_mqtt_request_t *req,
 static int axis_mqtt_version_supported(const char *version);
 static size_t axis_mqtt_append(char *buf, size_t size, size_t len,
     const char *s, size_t n);
+static json_t *axis_mqtt_status_json(const axis_mqtt_state_t *state,
+    int connected);
 static json_t *axis_mqtt_response_data(const axis_mqtt_request_t *req,
     const axis_mqtt_state_t *state, int connected);
 
@@ -350,13 +352,10 @@ failed:
 char *
 axis_mqtt_status_data(const axis_mqtt_state_t *state, int connected)
 {
-    char                 *text;
-    json_t               *data;
-    axis_mqtt_request_t   req;
+    char    *text;
+    json_t  *data;
 
-    req.method = AXIS_MQTT_METHOD_GET_STATUS;
-
-    data = axis_mqtt_response_data(&req, state, connected);
+    data = axis_mqtt_status_json(state, connected);
     if (data == NULL) {
         return NULL;
     }
@@ -438,15 +437,21 @@ axis_mqtt_response_data(const axis_mqtt_request_t *req,
         return json_pack("{s:[s]}", "apiVersions", AXIS_MQTT_API_VERSION);
 
     case AXIS_MQTT_METHOD_GET_STATUS:
-        return json_pack("{s:{s:s, s:s}, s:o}",
-                         "status",
-                         "state", state->active ? "active" : "inactive",
-                         "connectionStatus",
-                         connected ? "connected" : "disconnected",
-                         "config",
-                         axis_mqtt_conf_to_json(&state->conf, 0));
+        return axis_mqtt_status_json(state, connected);
 
     default:
         return json_object();
     }
+}
+
+
+static json_t *
+axis_mqtt_status_json(const axis_mqtt_state_t *state, int connected)
+{
+    return json_pack("{s:{s:s, s:s}, s:o}",
+                     "status",
+                     "state", state->active ? "active" : "inactive",
+                     "connectionStatus",
+                     connected ? "connected" : "disconnected",
+                     "config", axis_mqtt_conf_to_json(&state->conf, 0));
 }
