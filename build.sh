@@ -10,6 +10,8 @@
 #   ./build.sh install  the module into Debian's nginx (modules-enabled)
 #   ./build.sh fuzz [s] the libFuzzer targets of the API core, s seconds
 #   ./build.sh bench    the benchmarks; figures to bench/RESULTS.md
+#   ./build.sh soak     60 s of mixed load with broker restarts; bench/SOAK.md
+#   ./build.sh valgrind the nginx tests with nginx under valgrind memcheck
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")" && pwd)
@@ -28,7 +30,7 @@ packages=(
     libhttp-message-perl liblwp-protocol-https-perl libio-socket-ssl-perl
     mosquitto mosquitto-clients openssl curl
     # fuzzing and benchmarks
-    clang libclang-rt-14-dev wrk
+    clang libclang-rt-14-dev wrk valgrind
 )
 
 cflags=(-O2 -g -Wall -Wextra -Werror -Wno-unused-parameter
@@ -223,5 +225,7 @@ case "${1:-build}" in
     install) build; install_module ;;
     fuzz)    deps; bash "$repo/fuzz/run.sh" "${2:-60}" ;;
     bench)   deps; build; bash "$repo/bench/run.sh" ;;
-    *)     echo "usage: $0 [deps|build|unit|test|run|install|fuzz|bench]" >&2; exit 2 ;;
+    soak)    deps; build; bash "$repo/bench/soak.sh" ;;
+    valgrind) deps; build; bash "$repo/bench/valgrind.sh" ;;
+    *)     echo "usage: $0 [deps|build|unit|test|run|install|fuzz|bench|soak|valgrind]" >&2; exit 2 ;;
 esac

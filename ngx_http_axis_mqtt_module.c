@@ -34,6 +34,16 @@ typedef struct {
 } ngx_http_axis_mqtt_loc_conf_t;
 
 
+/* this worker's last getClientStatus data, and the state it shows */
+typedef struct {
+    axis_mqtt_state_t        state;
+    uint64_t                 state_version;
+    char                    *data;
+    uint64_t                 data_version;
+    ngx_uint_t               data_connected;
+} ngx_http_axis_mqtt_status_cache_t;
+
+
 typedef struct {
     ngx_http_request_t      *request;
     axis_mqtt_request_t     *api;
@@ -67,6 +77,9 @@ static char *ngx_http_axis_mqtt_check_state_dir(ngx_conf_t *cf,
     ngx_str_t *dir);
 static ngx_int_t ngx_http_axis_mqtt_init_process(ngx_cycle_t *cycle);
 static void ngx_http_axis_mqtt_exit_process(ngx_cycle_t *cycle);
+
+
+static ngx_http_axis_mqtt_status_cache_t  ngx_http_axis_mqtt_cache;
 
 
 static ngx_command_t  ngx_http_axis_mqtt_commands[] = {
@@ -447,34 +460,30 @@ ngx_http_axis_mqtt_status(ngx_http_request_t *r)
     axis_mqtt_shm_ctx_t             *shm;
     ngx_http_axis_mqtt_main_conf_t  *amcf;
 
-    static axis_mqtt_state_t  state;
-    static uint64_t           state_version;
-    static char              *data;
-    static uint64_t           data_version;
-    static ngx_uint_t         data_connected;
+    ngx_http_axis_mqtt_status_cache_t  *cache = &ngx_http_axis_mqtt_cache;
 
     amcf = ngx_http_get_module_main_conf(r, ngx_http_axis_mqtt_module);
     shm = amcf->shm_zone->data;
 
-    version = state_version;
-    axis_mqtt_shm_snapshot(shm, &state, &version, &connected);
-    state_version = version;
+    version = cache->state_version;
+    axis_mqtt_shm_snapshot(shm, &cache->state, &version, &connected);
+    cache->state_version = version;
 
     if (connected && !axis_mqtt_owner_alive(shm, r->connection->log)) {
         connected = 0;
     }
 
-    if (data == NULL || data_version != version
-        || data_connected != connected)
+    if (cache->data == NULL || cache->data_version != version
+        || cache->data_connected != connected)
     {
-        free(data);
+        free(cache->data);
 
-        data = axis_mqtt_status_data(&state, connected);
-        data_version = version;
-        data_connected = connected;
+        cache->data = axis_mqtt_status_data(&cache->state, connected);
+        cache->data_version = version;
+        cache->data_connected = connected;
     }
 
-    return data;
+    return cache->data;
 }
 
 
@@ -732,4 +741,7 @@ static void
 ngx_http_axis_mqtt_exit_process(ngx_cycle_t *cycle)
 {
     axis_mqtt_owner_stop(cycle);
+
+    free(ngx_http_axis_mqtt_cache.data);
+    ngx_http_axis_mqtt_cache.data = NULL;
 }

@@ -19,6 +19,7 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 
+#include <dlfcn.h>
 #include <pthread.h>
 #include <signal.h>
 
@@ -125,6 +126,7 @@ typedef struct {
 } axis_mqtt_bridge_t;
 
 
+static void axis_mqtt_bridge_pin(void);
 static void *axis_mqtt_bridge_main(void *data);
 static void axis_mqtt_bridge_wait(axis_mqtt_bridge_t *b,
     axis_mqtt_event_t *events, ngx_uint_t *nevents, ngx_uint_t *have_next,
@@ -308,9 +310,28 @@ axis_mqtt_bridge_join(void)
         ngx_log_error(NGX_LOG_WARN, b->log, err,
                       "axis_mqtt: the MQTT client did not stop in %d s",
                       AXIS_MQTT_JOIN_WAIT);
+
+        /*
+         * Its threads run on while the process exits: the module's code
+         * and Paho's must not be unloaded under them.
+         */
+        axis_mqtt_bridge_pin();
     }
 
     b->started = 0;
+}
+
+
+static void
+axis_mqtt_bridge_pin(void)
+{
+    Dl_info  info;
+
+    if (dladdr((void *) axis_mqtt_bridge_pin, &info) != 0
+        && info.dli_fname != NULL)
+    {
+        (void) dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+    }
 }
 
 
@@ -804,9 +825,10 @@ axis_mqtt_bridge_leave(axis_mqtt_bridge_t *b)
 
 
 /*
- * The connection is left.  Paho stops its threads, sleeping 100 ms, when
- * the last client goes: the old client is destroyed only after its
- * successor has started, and after a quitting owner was told to let go.
+ * The connection is left.  Paho stops its threads, sleeping 100-225 ms,
+ * when the last client goes: a quitting owner is told to let go before
+ * that.  A successor connects after it: Paho's threads, started afresh,
+ * see its socket at once, where running ones would poll for up to 1 s.
  */
 
 static void
@@ -830,17 +852,22 @@ axis_mqtt_bridge_left(axis_mqtt_bridge_t *b)
         }
 
         pthread_mutex_unlock(&b->lock);
+    }
 
-    } else if (b->desired.active) {
+    if (old != NULL) {
+        MQTTAsync_destroy(&old);
+    }
+
+    if (b->stopping) {
+        return;
+    }
+
+    if (b->desired.active) {
         axis_mqtt_bridge_connect(b);
 
     } else {
         ngx_log_error(NGX_LOG_INFO, b->log, 0,
                       "axis_mqtt: client deactivated");
-    }
-
-    if (old != NULL) {
-        MQTTAsync_destroy(&old);
     }
 }
 

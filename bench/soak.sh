@@ -1,0 +1,598 @@
+#!/usr/bin/env bash
+# Soak of the axis-mqtt module (issue 4), on loopback, bounded in time:
+#
+#   nginx with 4 workers and a real mosquitto; the client configured and
+#   active; then SOAK_SECONDS (60) of mixed load from several clients:
+#     - status readers on fresh connections (most of the load),
+#     - status readers on keep-alive connections,
+#     - one configuration writer: configureClient with one of a fixed set of
+#       configurations (keep-alive, timeouts, topic prefix, user, password,
+#       clean session all varied), every few hundred ms, each followed by
+#       reads on fresh connections that must show exactly that write,
+#     - one activator: activateClient / deactivateClient in turn, each
+#       followed by reads that must show the new state,
+#   while the broker is stopped and started again twice (at 1/3 and 2/3 of
+#   the run, down for SOAK_OUTAGE s each).
+#
+# Checks (any failure: exit 1):
+#   - zero failed requests: every answer HTTP 200, application/json, the
+#     request's method and context, "data" and no "error";
+#   - zero inconsistent answers: every status shows one of the written
+#     configurations, whole (never a mix of two), and a writer's next reads
+#     on any worker show its write;
+#   - every worker answered; no worker died (the same pids at the end);
+#   - RSS of each worker, sampled every 5 s under load, is flat: the last
+#     sample <= the first + max(10 %, 1 MB);
+#   - open fds of each worker (idle, connected) before and after: +/- 2;
+#   - error.log without [alert], [crit] or [emerg];
+#   - the client is active and connected again at the end.
+#
+# Prints a table; writes bench/SOAK.md.  Everything runs under
+# bench/work-soak/ on free ports and is stopped on any exit.  Usually called
+# by `./build.sh soak`.
+set -euo pipefail
+
+bench=$(cd "$(dirname "$0")" && pwd)
+repo=$(dirname "$bench")
+module=${AXIS_MQTT_MODULE:-$repo/build/ngx_http_axis_mqtt_module.so}
+work=$bench/work-soak
+
+# knobs
+seconds=${SOAK_SECONDS:-60}
+outage=${SOAK_OUTAGE:-1}
+fresh_readers=${SOAK_FRESH_READERS:-4}
+keepalive_readers=${SOAK_KEEPALIVE_READERS:-2}
+writer_pause=${SOAK_WRITER_PAUSE:-0.5}
+toggle_pause=${SOAK_TOGGLE_PAUSE:-2}
+sample_every=5
+workers=4
+serial=ACCC8E012345
+client_id=soak-gateway
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+for tool in nginx mosquitto perl; do
+    command -v "$tool" > /dev/null \
+        || { echo "soak: $tool is missing (./build.sh deps)" >&2; exit 1; }
+done
+[ -f "$module" ] || "$repo/build.sh" build
+
+if tr '\0' ' ' < /proc/$PPID/cmdline 2>/dev/null | grep -q 'build.sh soak'; then
+    invocation="./build.sh soak"
+else
+    invocation="bash bench/soak.sh"
+fi
+
+
+# --- processes: everything started here is stopped on any exit ----------
+
+nginx_pid=""
+broker_pid=""
+client_pids=()
+
+stop_pid() {    # pid [signal]: stop one process we started and reap it
+    local pid=$1 sig=${2:-TERM} i
+    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
+    kill "-$sig" "$pid" 2>/dev/null || true
+    for i in $(seq 50); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+    trap - EXIT INT TERM
+    local pid
+    for pid in "${client_pids[@]}"; do
+        stop_pid "$pid"
+    done
+    stop_pid "$nginx_pid" QUIT
+    stop_pid "$broker_pid"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+rm -rf "$work"
+mkdir -p "$work/logs" "$work/tmp" "$work/state" "$work/clients"
+chmod 0700 "$work/state"
+
+out=$(perl -MIO::Socket::INET -e '
+    my @s = map { IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")
+                  or die "bind: $!\n" } 1 .. 2;
+    print join(" ", map { $_->sockport } @s), "\n"')
+read -r http_port mqtt_port <<< "$out"
+url=http://127.0.0.1:$http_port/axis-cgi/mqtt/client.cgi
+
+nginx_user="" broker_user=""
+if [ "$(id -u)" -eq 0 ]; then
+    nginx_user="user root;"
+    broker_user="user root"
+fi
+
+wait_port() {   # port: until something accepts on 127.0.0.1:port (10 s)
+    perl -MIO::Socket::INET -MTime::HiRes=sleep -e '
+        for (1 .. 1000) {
+            exit 0 if IO::Socket::INET->new("127.0.0.1:$ARGV[0]");
+            sleep 0.01;
+        }
+        die "nothing listens on port $ARGV[0]\n"' "$1"
+}
+
+workers_of() {  # master pid -> its live children (the workers), sorted
+    local f pid
+    for f in /proc/[0-9]*/stat; do
+        read -r pid _ state ppid _ < "$f" 2>/dev/null || continue
+        if [ "$ppid" = "$1" ] && [ "$state" != Z ]; then
+            echo "$pid"
+        fi
+    done 2>/dev/null | sort -n
+}
+
+now() { perl -MTime::HiRes=time -e 'printf "%.3f\n", time'; }
+
+
+# --- broker and nginx ----------------------------------------------------
+
+cat > "$work/mosquitto.conf" <<EOF
+listener         $mqtt_port 127.0.0.1
+allow_anonymous  true
+persistence      false
+log_dest         file $work/logs/mosquitto.log
+log_type         error
+log_type         warning
+log_type         notice
+log_type         information
+$broker_user
+EOF
+
+start_broker() {
+    mosquitto -c "$work/mosquitto.conf" >> "$work/logs/mosquitto.stderr" 2>&1 &
+    broker_pid=$!
+    wait_port "$mqtt_port"
+}
+
+# reuseport: each worker has its own listening socket, so fresh connections
+# spread over all of them (and keep-alive ones stay where they landed)
+cat > "$work/nginx.conf" <<EOF
+daemon            off;
+master_process    on;
+worker_processes  $workers;
+$nginx_user
+error_log  $work/logs/error.log info;
+pid        $work/logs/nginx.pid;
+
+load_module  $module;
+
+events {
+    worker_connections  1024;
+}
+
+http {
+    access_log             off;
+    client_body_temp_path  $work/tmp/body;
+    proxy_temp_path        $work/tmp/proxy;
+    fastcgi_temp_path      $work/tmp/fastcgi;
+    uwsgi_temp_path        $work/tmp/uwsgi;
+    scgi_temp_path         $work/tmp/scgi;
+
+    axis_mqtt_state_dir  $work/state;
+    axis_mqtt_serial     $serial;
+
+    server {
+        listen  127.0.0.1:$http_port reuseport;
+
+        location = /axis-cgi/mqtt/client.cgi {
+            axis_mqtt_client;
+            add_header  X-Worker  \$pid  always;
+        }
+    }
+}
+EOF
+
+
+# --- the clients (one Perl script, a role per process) -------------------
+
+cat > "$work/client.pl" <<'PERL'
+# client.pl ROLE URL DEADLINE OUT [KNOWN]: requests until DEADLINE (epoch s),
+# then a JSON summary to OUT.  Roles: setup, fresh, keepalive, writer,
+# activator.  KNOWN: the configurations as every status must show them.
+use strict;
+use warnings;
+use HTTP::Tiny;
+use JSON::PP;
+use Time::HiRes qw(time sleep);
+
+my ($role, $url, $deadline, $out, $known_file) = @ARGV;
+my $J  = JSON::PP->new->canonical;
+my $mqtt_port   = $ENV{SOAK_MQTT_PORT};
+my $client_id   = $ENV{SOAK_CLIENT_ID};
+my $n_configs   = 8;
+
+# configuration k of the fixed set: every field we set carries k
+sub params {
+    my ($k) = @_;
+    return {
+        server => { protocol => 'tcp', host => '127.0.0.1', port => $mqtt_port + 0 },
+        clientId => $client_id,
+        keepAliveInterval => 20 + 5 * $k, connectTimeout => 3 + $k,
+        cleanSession => $k % 2 ? JSON::PP::false : JSON::PP::true,
+        autoReconnect => JSON::PP::true,
+        username => "soak-user-$k", password => "soak-pw-$k",
+        deviceTopicPrefix => "soak/$k",
+        connectMessage => { useDefault => JSON::PP::true },
+        lastWillTestament => { useDefault => JSON::PP::true },
+    };
+}
+
+my %s = (role => $role, requests => 0, failed => 0, inconsistent => 0,
+         by_method => {}, by_worker => {}, by_status => {}, failures => [],
+         inconsistencies => [], max_ms => 0);
+my $fresh = HTTP::Tiny->new(keep_alive => 0, timeout => 10);
+my $kept  = HTTP::Tiny->new(keep_alive => 1, timeout => 10);
+my $seq = 0;
+
+sub note {
+    my ($list, $text) = @_;
+    push @{ $s{$list} }, sprintf('%.3f %s', time, $text) if @{ $s{$list} } < 20;
+}
+
+# one request; the decoded answer (undef if it failed: counted)
+sub call {
+    my ($ua, $method, $params) = @_;
+    my $ctx = "$role-$$-" . ++$seq;
+    my %req = (apiVersion => '1.0', context => $ctx, method => $method);
+    $req{params} = $params if $params;
+    my $t0 = time;
+    my $res = $ua->request('POST', $url, {
+        headers => { 'Content-Type' => 'application/json' },
+        content => $J->encode(\%req) });
+    my $ms = (time - $t0) * 1000;
+    $s{max_ms} = $ms if $ms > $s{max_ms};
+    $s{requests}++;
+    $s{by_method}{$method}++;
+    $s{by_worker}{ $res->{headers}{'x-worker'} // 'none' }++;
+    my $d = eval { decode_json($res->{content}) };
+    my $why = $res->{status} != 200 ? "HTTP $res->{status} $res->{reason}"
+            : ($res->{headers}{'content-type'} // '') ne 'application/json'
+                                    ? 'content-type ' . ($res->{headers}{'content-type'} // 'none')
+            : ref $d ne 'HASH'      ? 'not JSON'
+            : $d->{error}           ? 'error ' . $J->encode($d->{error})
+            : ref $d->{data} ne 'HASH' ? 'no data'
+            : ($d->{method} // '') ne $method ? 'method ' . ($d->{method} // 'none')
+            : ($d->{context} // '') ne $ctx   ? 'context ' . ($d->{context} // 'none')
+            : undef;
+    if ($why) {
+        $s{failed}++;
+        note(failures => "$method: $why: " . substr($res->{content} // '', 0, 200));
+        return undef;
+    }
+    return $d->{data};
+}
+
+my %known;    # canonical config JSON => k
+if ($known_file) {
+    open my $fh, '<', $known_file or die "$known_file: $!";
+    my $list = decode_json(do { local $/; <$fh> });
+    $known{ $list->[$_] } = $_ for 0 .. $#$list;
+}
+
+# a status read; (k of its config, state) or () if inconsistent (counted)
+sub status {
+    my ($ua) = @_;
+    my $d = call($ua, 'getClientStatus') // return;
+    my $st = $d->{status} // {};
+    my $state = ($st->{state} // '?') . '/' . ($st->{connectionStatus} // '?');
+    $s{by_status}{$state}++;
+    my $conf = $J->encode($d->{config} // {});
+    my $k = $known{$conf};
+    if ($state !~ m{^(?:active|inactive)/(?:connected|disconnected)$}) {
+        $s{inconsistent}++;
+        note(inconsistencies => "status $state");
+        return;
+    }
+    unless (defined $k) {
+        $s{inconsistent}++;
+        note(inconsistencies => "a configuration that was never written: $conf");
+        return;
+    }
+    return ($k, $state);
+}
+
+if ($role eq 'setup') {
+    # write each configuration once and keep it as the status shows it
+    my @list;
+    for my $k (0 .. $n_configs - 1) {
+        call($fresh, 'configureClient', params($k)) or die "setup: configure $k failed\n";
+        my $d = call($fresh, 'getClientStatus') or die "setup: status failed\n";
+        push @list, $J->encode($d->{config});
+    }
+    call($fresh, 'activateClient') or die "setup: activate failed\n";
+    open my $fh, '>', $out or die "$out: $!";
+    print {$fh} $J->encode(\@list);
+    exit 0;
+}
+
+my $i = 0;
+while (time < $deadline) {
+    $i++;
+    if ($role eq 'fresh' || $role eq 'keepalive') {
+        status($role eq 'fresh' ? $fresh : $kept);
+    } elsif ($role eq 'writer') {
+        # the only writer of the configuration: its next reads, on fresh
+        # connections and so on any worker, show exactly its write
+        my $k = $i % $n_configs;
+        my $ua = $i % 2 ? $kept : $fresh;
+        if (call($ua, 'configureClient', params($k))) {
+            for (1 .. 4) {
+                my ($got) = status($fresh);
+                next unless defined $got;
+                next if $got == $k;
+                $s{inconsistent}++;
+                note(inconsistencies => "wrote configuration $k, then read $got");
+            }
+        }
+        sleep $ENV{SOAK_WRITER_PAUSE};
+    } elsif ($role eq 'activator') {
+        # the only writer of the state; ends active
+        my $on = $i % 2 == 0 || time + $ENV{SOAK_TOGGLE_PAUSE} * 2 >= $deadline;
+        if (call($fresh, $on ? 'activateClient' : 'deactivateClient')) {
+            for (1 .. 4) {
+                my (undef, $state) = status($fresh);
+                next unless defined $state;
+                next if $state =~ /^\Q@{[ $on ? 'active' : 'inactive' ]}\E\//;
+                $s{inconsistent}++;
+                note(inconsistencies => ($on ? 'activated' : 'deactivated')
+                                        . ", then read $state");
+            }
+        }
+        sleep $ENV{SOAK_TOGGLE_PAUSE};
+    }
+}
+if ($role eq 'activator') {    # whatever happened: active at the end
+    call($fresh, 'activateClient');
+}
+open my $fh, '>', $out or die "$out: $!";
+print {$fh} $J->encode(\%s);
+PERL
+
+export SOAK_MQTT_PORT=$mqtt_port SOAK_CLIENT_ID=$client_id
+export SOAK_WRITER_PAUSE=$writer_pause SOAK_TOGGLE_PAUSE=$toggle_pause
+
+# Wait until a status says $1 (e.g. active/connected) on every worker.
+wait_status() {   # want timeout
+    perl -MHTTP::Tiny -MJSON::PP -MTime::HiRes=time,sleep -e '
+        my ($url, $want, $timeout, $n) = @ARGV;
+        my $deadline = time + $timeout;
+        my %last;
+        while (time < $deadline) {
+            my $r = HTTP::Tiny->new(keep_alive => 0)->post($url, {
+                content => q({"apiVersion":"1.0","method":"getClientStatus"}) });
+            my $d = eval { decode_json($r->{content}) } // {};
+            my $s = $d->{data}{status} // {};
+            $last{ $r->{headers}{"x-worker"} // "?" }
+                = ($s->{state} // "?") . "/" . ($s->{connectionStatus} // "?");
+            exit 0 if keys %last >= $n && !grep { $_ ne $want } values %last;
+            sleep 0.01;
+        }
+        print STDERR "soak: not $want after $timeout s: ",
+            join(", ", map { "$_=$last{$_}" } sort keys %last), "\n";
+        exit 1' "$url" "$1" "$2" "$workers"
+}
+
+sample() {    # label: "label pid rss_kb fds threads" per worker
+    local pid
+    for pid in $(workers_of "$nginx_pid"); do
+        printf '%s %s %s %s %s\n' "$1" "$pid" \
+            "$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)" \
+            "$(ls "/proc/$pid/fd" 2>/dev/null | wc -l)" \
+            "$(awk '/^Threads:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)"
+    done
+}
+
+
+# --- run -----------------------------------------------------------------
+
+log "broker on :$mqtt_port, nginx ($workers workers) on :$http_port; logs in bench/work-soak/logs"
+start_broker
+nginx -t -q -p "$work/" -c "$work/nginx.conf" -e "$work/logs/error.log"
+nginx -p "$work/" -c "$work/nginx.conf" -e "$work/logs/error.log" &
+nginx_pid=$!
+wait_port "$http_port" || { cat "$work/logs/error.log" >&2; exit 1; }
+
+perl "$work/client.pl" setup "$url" 0 "$work/known.json"
+wait_status active/connected 15
+workers_before=$(workers_of "$nginx_pid" | tr '\n' ' ')
+sample idle-before > "$work/fds.txt"
+
+start=$(now)
+deadline=$(awk -v s="$start" -v d="$seconds" 'BEGIN { printf "%.3f", s + d }')
+spawn() {   # role index
+    perl "$work/client.pl" "$1" "$url" "$deadline" "$work/clients/$1-$2.json" \
+        "$work/known.json" 2>> "$work/clients/$1-$2.err" &
+    client_pids+=($!)
+}
+for i in $(seq "$fresh_readers"); do spawn fresh "$i"; done
+for i in $(seq "$keepalive_readers"); do spawn keepalive "$i"; done
+spawn writer 1
+spawn activator 1
+log "load for $seconds s: $fresh_readers fresh + $keepalive_readers keep-alive readers," \
+    "1 configuration writer, 1 activator; broker restarts at $((seconds / 3)) s and $((2 * seconds / 3)) s"
+
+# the timeline: samples every 5 s, the broker restarted at 1/3 and 2/3
+: > "$work/rss.txt"
+restarts=0
+restart_at=("$((seconds / 3))" "$((2 * seconds / 3))")
+t=0
+while [ "$t" -le "$seconds" ]; do
+    sample "$t" >> "$work/rss.txt"
+    for r in "${restart_at[@]}"; do
+        if [ "$r" -ge "$t" ] && [ "$r" -lt $((t + sample_every)) ]; then
+            perl -MTime::HiRes=sleep -e 'sleep $ARGV[0] + $ARGV[1] - $ARGV[2]' \
+                "$start" "$r" "$(now)" 2> /dev/null || true
+            log "$(date +%T) broker restart $((restarts + 1)) (down ${outage} s)"
+            stop_pid "$broker_pid"
+            sleep "$outage"
+            start_broker
+            restarts=$((restarts + 1))
+        fi
+    done
+    t=$((t + sample_every))
+    [ "$t" -le "$seconds" ] || break
+    wait_s=$(awk -v s="$start" -v t="$t" -v n="$(now)" 'BEGIN { w = s + t - n; printf "%.3f", (w > 0 ? w : 0) }')
+    sleep "$wait_s"
+done
+
+clients_ok=1
+for pid in "${client_pids[@]}"; do
+    wait "$pid" || clients_ok=0
+done
+client_pids=()
+elapsed=$(awk -v s="$start" -v n="$(now)" 'BEGIN { printf "%.1f", n - s }')
+
+connected_at_end=yes
+wait_status active/connected 15 || connected_at_end=no
+sleep 0.5    # the clients' connections closed, the workers idle
+sample idle-after >> "$work/fds.txt"
+workers_after=$(workers_of "$nginx_pid" | tr '\n' ' ')
+
+
+# --- evaluate ------------------------------------------------------------
+
+report=$(perl -MJSON::PP -e '
+    my ($work, $seconds, $elapsed) = @ARGV;
+    my (%t, %methods, %workers, %status, @fail, @incons);
+    my $clients = 0;
+    for my $f (glob "$work/clients/*.json") {
+        my $s = eval { open my $fh, "<", $f or die; local $/; decode_json(<$fh>) }
+            or do { push @fail, "$f: no summary"; next };
+        $clients++;
+        $t{$_} += $s->{$_} for qw(requests failed inconsistent);
+        $t{max_ms} = $s->{max_ms} if $s->{max_ms} > ($t{max_ms} // 0);
+        $methods{$_} += $s->{by_method}{$_} for keys %{ $s->{by_method} };
+        $workers{$_} += $s->{by_worker}{$_} for keys %{ $s->{by_worker} };
+        $status{$_}  += $s->{by_status}{$_} for keys %{ $s->{by_status} };
+        push @fail, map { "$s->{role}: $_" } @{ $s->{failures} };
+        push @incons, map { "$s->{role}: $_" } @{ $s->{inconsistencies} };
+    }
+    printf "clients %d\nrequests %d\nrate %.0f\nfailed %d\ninconsistent %d\nmax_ms %.1f\n",
+        $clients, $t{requests} // 0, ($t{requests} // 0) / ($elapsed || 1),
+        $t{failed} // 0, $t{inconsistent} // 0, $t{max_ms} // 0;
+    print "methods ", join(", ", map { "$_ $methods{$_}" } sort keys %methods), "\n";
+    print "workers ", join(", ", map { "$_ $workers{$_}" } sort keys %workers), "\n";
+    print "answered ", scalar(grep { $_ ne "none" } keys %workers), "\n";
+    print "statuses ", join(", ", map { "$_ $status{$_}" } sort keys %status), "\n";
+    print "failure $_\n" for @fail[0 .. ($#fail < 9 ? $#fail : 9)];
+    print "inconsistency $_\n" for @incons[0 .. ($#incons < 9 ? $#incons : 9)];
+' "$work" "$seconds" "$elapsed")
+field() { awk -v k="$1" '$1 == k { sub(/^[^ ]+ /, ""); print; exit }' <<< "$report"; }
+
+failures=0
+check() {   # ok? description
+    if [ "$1" = 1 ]; then
+        checks+="| $2 | ok |"$'\n'
+    else
+        checks+="| $2 | **FAILED** |"$'\n'
+        failures=$((failures + 1))
+    fi
+}
+checks=""
+
+requests=$(field requests)
+failed=$(field failed)
+inconsistent=$(field inconsistent)
+check "$([ "$clients_ok" = 1 ] && [ "$(field clients)" -eq $((fresh_readers + keepalive_readers + 2)) ] && echo 1)" \
+    "every client ran to the end and reported"
+check "$([ "$failed" -eq 0 ] && [ "$requests" -gt 0 ] && echo 1)" "failed requests: $failed of $requests"
+check "$([ "$inconsistent" -eq 0 ] && echo 1)" "inconsistent answers: $inconsistent"
+check "$([ "$(field answered)" -eq "$workers" ] && echo 1)" "workers that answered: $(field answered) of $workers"
+check "$([ "$workers_before" = "$workers_after" ] && echo 1)" "the same workers before and after (no crash): $workers_after"
+check "$([ "$restarts" -eq 2 ] && [ "$connected_at_end" = yes ] && echo 1)" \
+    "broker restarted $restarts times; active/connected on every worker at the end: $connected_at_end"
+
+# per worker: RSS first / last / max under load, fds and threads idle before / after
+rows=""
+rss_ok=1 fd_ok=1
+for pid in $workers_after; do
+    read -r first last max <<< "$(awk -v p="$pid" '$2 == p { if (!n++) f = $3; l = $3; if ($3 > m) m = $3 }
+                                      END { print f + 0, l + 0, m + 0 }' "$work/rss.txt")"
+    read -r fd0 th0 <<< "$(awk -v p="$pid" '$1 == "idle-before" && $2 == p { print $4, $5 }' "$work/fds.txt")"
+    read -r fd1 th1 <<< "$(awk -v p="$pid" '$1 == "idle-after" && $2 == p { print $4, $5 }' "$work/fds.txt")"
+    allowed=$(( first / 10 > 1024 ? first / 10 : 1024 ))
+    flat=yes
+    [ "$last" -le $((first + allowed)) ] || { flat=no; rss_ok=0; }
+    fds=yes
+    [ -n "$fd0" ] && [ -n "$fd1" ] && [ $((fd1 - fd0)) -le 2 ] && [ $((fd0 - fd1)) -le 2 ] \
+        || { fds=no; fd_ok=0; }
+    rows+="| $pid | $first | $last | $max | $((last - first)) | $flat | ${fd0:-?} / ${fd1:-?} | $fds | ${th0:-?} / ${th1:-?} |"$'\n'
+done
+check "$rss_ok" "RSS flat on every worker (last <= first + max(10 %, 1 MB))"
+check "$fd_ok" "open fds on every worker equal before / after (+/- 2)"
+
+alerts=$(grep -cE '\[(alert|crit|emerg)\]' "$work/logs/error.log" || true)
+check "$([ "$alerts" -eq 0 ] && echo 1)" "error.log: $alerts [alert]/[crit]/[emerg] lines"
+
+series=""
+for pid in $workers_after; do
+    series+="    $pid: $(awk -v p="$pid" '$2 == p { printf "%s ", $3 }' "$work/rss.txt")"$'\n'
+done
+
+table="| check | result |
+|---|---|
+${checks}
+| worker | RSS first KB | RSS last KB | RSS max KB | last - first KB | flat | fds before / after (idle) | fds | threads before / after |
+|---|---|---|---|---|---|---|---|---|
+${rows}
+| load | |
+|---|---|
+| duration | ${elapsed} s (${seconds} s asked), broker down ${outage} s at $((seconds / 3)) s and $((2 * seconds / 3)) s |
+| clients | $fresh_readers status readers on fresh connections, $keepalive_readers on keep-alive, 1 configuration writer (every ${writer_pause} s + reads), 1 activator (every ${toggle_pause} s + reads) |
+| requests | $requests ($(field rate)/s), slowest answer $(field max_ms) ms |
+| by method | $(field methods) |
+| by worker | $(field workers) |
+| status answers | $(field statuses) |"
+
+printf '\n%s\n\nRSS of each worker every %s s under load (KB):\n%s' "$table" "$sample_every" "$series"
+details=$(grep -E '^(failure|inconsistency) ' <<< "$report" || true)
+if [ -n "$details" ]; then
+    printf '\nfirst failures / inconsistencies:\n%s\n' "$details"
+fi
+if [ "$alerts" -gt 0 ]; then
+    printf '\nerror.log:\n'
+    grep -E '\[(alert|crit|emerg)\]' "$work/logs/error.log" | head -10
+fi
+
+model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+revision=$(cd "$repo" && git rev-parse --short HEAD 2>/dev/null || echo unknown)
+[ -z "$(cd "$repo" && git status --short -- src ngx_http_axis_mqtt_module.c config 2>/dev/null)" ] \
+    || revision="$revision + local changes"
+built=$(date -u -r "$module" '+%Y-%m-%d %H:%M UTC')
+cat > "$bench/SOAK.md" <<EOF
+# Soak figures
+
+Machine: ${model:-unknown CPU}, $(nproc) CPUs, $(awk '/^MemTotal/ { printf "%.0f MB", $2 / 1024 }' /proc/meminfo),
+$(uname -sr); nginx $(nginx -v 2>&1 | sed 's|.*/||'), $(mosquitto -h 2>/dev/null | head -1 | sed 's/ (build.*//').
+Date: $(date -u '+%Y-%m-%d %H:%M UTC'); module built $built, checkout $revision.
+Command: \`$invocation\` (bench/soak.sh; knobs: SOAK_SECONDS=$seconds SOAK_OUTAGE=$outage
+SOAK_FRESH_READERS=$fresh_readers SOAK_KEEPALIVE_READERS=$keepalive_readers
+SOAK_WRITER_PAUSE=$writer_pause SOAK_TOGGLE_PAUSE=$toggle_pause).
+
+Result: $([ "$failures" -eq 0 ] && echo "every check passed" || echo "$failures check(s) FAILED").
+
+RSS is sampled every $sample_every s under load (first sample when the load starts); fds and
+threads are counted with the workers idle and the client connected, before and after.
+
+$table
+
+RSS of each worker every $sample_every s under load (KB):
+
+$series
+EOF
+
+if [ "$failures" -ne 0 ]; then
+    log "soak: $failures check(s) failed; logs in bench/work-soak/logs"
+    exit 1
+fi
+log "soak: every check passed (bench/SOAK.md)"
