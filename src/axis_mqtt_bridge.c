@@ -46,6 +46,16 @@
 #define AXIS_MQTT_CAUSES           8
 #define AXIS_MQTT_PROBE_WAIT       3000
 
+/*
+ * Paho finds a silent broker only 2 keep-alive intervals after its last
+ * word.  Every half interval the bridge asks the broker itself: an
+ * UNSUBSCRIBE from a topic nobody subscribed, which changes nothing on
+ * the broker and is answered at once; unanswered within half an interval,
+ * the broker is gone.  Detection: within one interval, Paho's PINGREQs
+ * are not needed.
+ */
+#define AXIS_MQTT_ALIVE_TOPIC      "axis-mqtt-gateway/alive"
+
 
 typedef enum {
     AXIS_MQTT_IDLE = 0,          /* no client */
@@ -62,7 +72,8 @@ typedef enum {
     AXIS_MQTT_EV_CONNECT_FAILED,
     AXIS_MQTT_EV_LOST,
     AXIS_MQTT_EV_FAREWELL_DONE,
-    AXIS_MQTT_EV_STOPPED
+    AXIS_MQTT_EV_STOPPED,
+    AXIS_MQTT_EV_ALIVE
 } axis_mqtt_event_e;
 
 
@@ -107,6 +118,8 @@ typedef struct {
     ngx_msec_t               failing_since;
     ngx_msec_t               retry_at;      /* 0: none */
     ngx_msec_t               guard_at;
+    ngx_msec_t               ask_at;        /* the next liveness question */
+    ngx_msec_t               answer_by;     /* ... its deadline */
 
     /* the causes logged since the last connection, as CRC32 */
     uint32_t                 causes[AXIS_MQTT_CAUSES];
@@ -150,6 +163,9 @@ static void axis_mqtt_bridge_failed(axis_mqtt_bridge_t *b,
     const char *cause);
 static void axis_mqtt_bridge_schedule_retry(axis_mqtt_bridge_t *b);
 static void axis_mqtt_bridge_timers(axis_mqtt_bridge_t *b);
+static void axis_mqtt_bridge_ask(axis_mqtt_bridge_t *b);
+static void axis_mqtt_bridge_lost(axis_mqtt_bridge_t *b);
+static ngx_msec_t axis_mqtt_bridge_half_interval(axis_mqtt_bridge_t *b);
 static void axis_mqtt_bridge_post(ngx_uint_t generation,
     axis_mqtt_event_e type, int code, const char *message);
 static ngx_msec_t axis_mqtt_now(void);
@@ -167,6 +183,7 @@ static void axis_mqtt_on_stopped(void *context, MQTTAsync_successData *data);
 static void axis_mqtt_on_stopped_failure(void *context,
     MQTTAsync_failureData *data);
 static int axis_mqtt_on_tls_error(const char *str, size_t len, void *u);
+static void axis_mqtt_on_alive(void *context, MQTTAsync_successData *data);
 
 
 static axis_mqtt_bridge_t  axis_mqtt_bridge = {
@@ -397,8 +414,15 @@ static void
 axis_mqtt_bridge_wait(axis_mqtt_bridge_t *b, axis_mqtt_event_t *events,
     ngx_uint_t *nevents, ngx_uint_t *have_next, ngx_uint_t *stop)
 {
-    ngx_msec_t       now, due;
+    ngx_uint_t       i;
+    ngx_msec_t       now, due, deadlines[4];
     struct timespec  ts;
+
+    /* the bridge thread's own: they change only in this thread */
+    deadlines[0] = b->retry_at;
+    deadlines[1] = b->guard_at;
+    deadlines[2] = b->ask_at;
+    deadlines[3] = b->answer_by;
 
     pthread_mutex_lock(&b->lock);
 
@@ -408,10 +432,12 @@ axis_mqtt_bridge_wait(axis_mqtt_bridge_t *b, axis_mqtt_event_t *events,
         }
 
         now = axis_mqtt_now();
-        due = b->retry_at;
+        due = 0;
 
-        if (b->guard_at && (due == 0 || b->guard_at < due)) {
-            due = b->guard_at;
+        for (i = 0; i < 4; i++) {
+            if (deadlines[i] && (due == 0 || deadlines[i] < due)) {
+                due = deadlines[i];
+            }
         }
 
         if (due == 0) {
@@ -463,6 +489,7 @@ axis_mqtt_bridge_event(axis_mqtt_bridge_t *b, axis_mqtt_event_t *ev)
         b->phase = AXIS_MQTT_CONNECTED;
         b->backoff = 0;
         b->ncauses = 0;
+        b->ask_at = axis_mqtt_bridge_half_interval(b);
         axis_mqtt_shm_set_connected(b->shm, 1);
 
         ngx_log_error(NGX_LOG_INFO, b->log, 0,
@@ -481,10 +508,13 @@ axis_mqtt_bridge_event(axis_mqtt_bridge_t *b, axis_mqtt_event_t *ev)
         ngx_log_error(NGX_LOG_WARN, b->log, 0,
                       "axis_mqtt: connection to %s lost", b->uri);
 
-        axis_mqtt_bridge_teardown(b);
+        axis_mqtt_bridge_lost(b);
+        break;
 
-        if (b->running.auto_reconnect) {
-            axis_mqtt_bridge_schedule_retry(b);
+    case AXIS_MQTT_EV_ALIVE:
+        if (b->phase == AXIS_MQTT_CONNECTED) {
+            b->answer_by = 0;
+            b->ask_at = axis_mqtt_bridge_half_interval(b);
         }
         break;
 
@@ -757,6 +787,10 @@ axis_mqtt_bridge_farewell(axis_mqtt_bridge_t *b)
     MQTTAsync_message           msg = MQTTAsync_message_initializer;
     MQTTAsync_responseOptions   resp = MQTTAsync_responseOptions_initializer;
 
+    /* no more liveness questions: their deadlines would never be looked at */
+    b->ask_at = 0;
+    b->answer_by = 0;
+
     if (b->phase != AXIS_MQTT_CONNECTED
         || axis_mqtt_message_build(&b->farewell, &b->running,
                                    AXIS_MQTT_DISCONNECT_MESSAGE,
@@ -801,6 +835,8 @@ axis_mqtt_bridge_leave(axis_mqtt_bridge_t *b)
     MQTTAsync_disconnectOptions   opts = MQTTAsync_disconnectOptions_initializer;
 
     b->guard_at = 0;
+    b->ask_at = 0;
+    b->answer_by = 0;
 
     if (b->phase != AXIS_MQTT_CONNECTED && b->phase != AXIS_MQTT_FAREWELL) {
         axis_mqtt_bridge_left(b);
@@ -884,6 +920,8 @@ axis_mqtt_bridge_teardown(axis_mqtt_bridge_t *b)
 
     b->retry_at = 0;
     b->guard_at = 0;
+    b->ask_at = 0;
+    b->answer_by = 0;
 
     /* late events of the old client are told apart by this */
     b->generation++;
@@ -1049,6 +1087,21 @@ axis_mqtt_bridge_timers(axis_mqtt_bridge_t *b)
         }
     }
 
+    if (b->phase == AXIS_MQTT_CONNECTED) {
+
+        if (b->answer_by && (ngx_msec_int_t) (b->answer_by - now) <= 0) {
+            ngx_log_error(NGX_LOG_WARN, b->log, 0,
+                          "axis_mqtt: connection to %s lost: the broker did "
+                          "not answer within %d s", b->uri,
+                          (b->running.keep_alive_interval + 1) / 2);
+
+            axis_mqtt_bridge_lost(b);
+
+        } else if (b->ask_at && (ngx_msec_int_t) (b->ask_at - now) <= 0) {
+            axis_mqtt_bridge_ask(b);
+        }
+    }
+
     if (b->guard_at && (ngx_msec_int_t) (b->guard_at - now) <= 0) {
         b->guard_at = 0;
 
@@ -1065,6 +1118,48 @@ axis_mqtt_bridge_timers(axis_mqtt_bridge_t *b)
         } else {
             axis_mqtt_bridge_left(b);
         }
+    }
+}
+
+
+static void
+axis_mqtt_bridge_lost(axis_mqtt_bridge_t *b)
+{
+    axis_mqtt_bridge_teardown(b);
+
+    if (b->running.auto_reconnect) {
+        axis_mqtt_bridge_schedule_retry(b);
+    }
+}
+
+
+/* when the next liveness question is due; 0: keep-alive is off */
+
+static ngx_msec_t
+axis_mqtt_bridge_half_interval(axis_mqtt_bridge_t *b)
+{
+    if (b->running.keep_alive_interval == 0) {
+        return 0;
+    }
+
+    return axis_mqtt_now() + (ngx_msec_t) b->running.keep_alive_interval * 500;
+}
+
+
+static void
+axis_mqtt_bridge_ask(axis_mqtt_bridge_t *b)
+{
+    MQTTAsync_responseOptions  resp = MQTTAsync_responseOptions_initializer;
+
+    resp.context = (void *) (uintptr_t) b->generation;
+    resp.onSuccess = axis_mqtt_on_alive;
+
+    b->ask_at = 0;
+
+    if (MQTTAsync_unsubscribe(b->client, AXIS_MQTT_ALIVE_TOPIC, &resp)
+        == MQTTASYNC_SUCCESS)
+    {
+        b->answer_by = axis_mqtt_bridge_half_interval(b);
     }
 }
 
@@ -1236,4 +1331,11 @@ axis_mqtt_on_tls_error(const char *str, size_t len, void *u)
     pthread_mutex_unlock(&b->lock);
 
     return 0;
+}
+
+
+static void
+axis_mqtt_on_alive(void *context, MQTTAsync_successData *data)
+{
+    axis_mqtt_bridge_post((uintptr_t) context, AXIS_MQTT_EV_ALIVE, 0, NULL);
 }
