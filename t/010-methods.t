@@ -6,6 +6,7 @@ use warnings;
 
 use lib 't/lib';
 use Test::AxisNginx;
+use Test::AxisNginx::Client qw(cgi);    # main::cgi(...): POST to the API
 
 # A port nobody listens on: an active client tries it and stays disconnected.
 $ENV{TEST_NGINX_DEAD_PORT} = free_port();
@@ -163,17 +164,15 @@ axis_mqtt_serial ACCC8E012345;
 --- config
 location = /axis-cgi/mqtt/client.cgi { axis_mqtt_client; }
 --- request eval
-my $cgi = "POST /axis-cgi/mqtt/client.cgi\n";
-my $dead = $ENV{TEST_NGINX_DEAD_PORT};
-[$cgi . qq{{"apiVersion":"1.0","method":"configureClient","params":{"server":{"protocol":"tcp","host":"127.0.0.1","port":$dead}}}},
- $cgi . '{"apiVersion":"1.0","context":"a1","method":"activateClient","params":{}}',
- $cgi . '{"apiVersion":"1.0","method":"getClientStatus"}',
- $cgi . '{"apiVersion":"1.0","context":"a2","method":"activateClient"}',
- $cgi . '{"apiVersion":"1.0","method":"getClientStatus"}',
- $cgi . '{"apiVersion":"1.0","context":"d1","method":"deactivateClient","params":{}}',
- $cgi . '{"apiVersion":"1.0","method":"getClientStatus"}',
- $cgi . '{"apiVersion":"1.0","context":"d2","method":"deactivateClient"}',
- $cgi . '{"apiVersion":"1.0","method":"getClientStatus"}']
+[main::cgi(qq{{"apiVersion":"1.0","method":"configureClient","params":{"server":{"protocol":"tcp","host":"127.0.0.1","port":$ENV{TEST_NGINX_DEAD_PORT}}}}}),
+ main::cgi('{"apiVersion":"1.0","context":"a1","method":"activateClient","params":{}}'),
+ main::cgi('{"apiVersion":"1.0","method":"getClientStatus"}'),
+ main::cgi('{"apiVersion":"1.0","context":"a2","method":"activateClient"}'),
+ main::cgi('{"apiVersion":"1.0","method":"getClientStatus"}'),
+ main::cgi('{"apiVersion":"1.0","context":"d1","method":"deactivateClient","params":{}}'),
+ main::cgi('{"apiVersion":"1.0","method":"getClientStatus"}'),
+ main::cgi('{"apiVersion":"1.0","context":"d2","method":"deactivateClient"}'),
+ main::cgi('{"apiVersion":"1.0","method":"getClientStatus"}')]
 --- response_headers
 Content-Type: application/json
 --- response_json_exact eval
@@ -211,12 +210,10 @@ axis_mqtt_serial ACCC8E012345;
 --- config
 location = /axis-cgi/mqtt/client.cgi { axis_mqtt_client; }
 --- request eval
-my $cgi = "POST /axis-cgi/mqtt/client.cgi\n";
-my $dead = $ENV{TEST_NGINX_DEAD_PORT};
-[$cgi . qq{{"apiVersion":"1.0","method":"configureClient","params":{"server":{"protocol":"tcp","host":"127.0.0.1","port":$dead},"clientId":"first"}}},
- $cgi . '{"apiVersion":"1.0","method":"activateClient"}',
- $cgi . qq{{"apiVersion":"1.0","method":"configureClient","params":{"server":{"protocol":"tcp","host":"127.0.0.1","port":$dead},"clientId":"second"}}},
- $cgi . '{"apiVersion":"1.0","method":"getClientStatus"}']
+[main::cgi(qq{{"apiVersion":"1.0","method":"configureClient","params":{"server":{"protocol":"tcp","host":"127.0.0.1","port":$ENV{TEST_NGINX_DEAD_PORT}},"clientId":"first"}}}),
+ main::cgi('{"apiVersion":"1.0","method":"activateClient"}'),
+ main::cgi(qq{{"apiVersion":"1.0","method":"configureClient","params":{"server":{"protocol":"tcp","host":"127.0.0.1","port":$ENV{TEST_NGINX_DEAD_PORT}},"clientId":"second"}}}),
+ main::cgi('{"apiVersion":"1.0","method":"getClientStatus"}')]
 --- response_json eval
 ['{"data":{}}', '{"data":{}}', '{"data":{}}',
  '{"data":{"status":{"state":"active"},"config":{"clientId":"second"}}}']

@@ -7,82 +7,20 @@ use warnings;
 
 use lib 't/lib';
 use Test::AxisNginx;
-use JSON::PP ();
+use Test::AxisNginx::Client;    # $CGI $JU $T $F, defaults, status_reply, cgi, call, ...
 
 $ENV{TEST_NGINX_DEAD_PORT} = free_port();
-
-my $CGI = '/axis-cgi/mqtt/client.cgi';
-my $JU  = JSON::PP->new->utf8->canonical;
-my ($T, $F) = (JSON::PP::true, JSON::PP::false);
-
-# The configuration getClientStatus shows after configuring only a broker.
-sub defaults {
-    my (%server) = @_;
-    return {
-        server => { protocol => 'tcp', host => '', port => 1883, basepath => '',
-                    alpnProtocol => '', %server },
-        httpProxy => '', httpsProxy => '', username => '', clientId => '',
-        keepAliveInterval => 60, connectTimeout => 60, cleanSession => $T,
-        autoReconnect => $T, activateOnReboot => $T,
-        deviceTopicPrefix => 'axis/ACCC8E012345',
-        ssl => { validateServerCert => $T, clientCertID => '', CACertID => '' },
-    };
-}
-
-sub status_reply {
-    my ($config, $state) = @_;
-    return { apiVersion => '1.0', method => 'getClientStatus',
-             data => { status => { state => $state // 'inactive',
-                                   connectionStatus => 'disconnected' },
-                       config => $config } };
-}
-
-sub cgi { "POST $CGI\n" . (ref $_[0] ? $JU->encode($_[0]) : $_[0]) }
-
-sub configure { cgi({ apiVersion => '1.0', method => 'configureClient', params => $_[0] }) }
-
-sub status { cgi({ apiVersion => '1.0', method => 'getClientStatus' }) }
 
 plan('no_plan');
 run_tests();
 
 # ------------------------------------------------ hand-written tests
 
-sub call {
-    my ($port, $req) = @_;
-    my $body = ref $req ? $JU->encode($req) : $req;
-    my $res = http_post($port, $CGI, $body, { 'Content-Type' => 'application/json' });
-    my $data = eval { $JU->decode($res->content) };
-    return wantarray ? ($data, $res) : $data;
-}
-
 sub get_status { call($_[0], { apiVersion => '1.0', method => 'getClientStatus' }) }
 
 sub do_configure {
     my ($port, $params) = @_;
     return call($port, { apiVersion => '1.0', method => 'configureClient', params => $params });
-}
-
-sub slurp {
-    open my $fh, '<', $_[0] or return undef;
-    local $/;
-    return scalar <$fh>;
-}
-
-# The saved configuration, wherever the state file keeps it: the object
-# that has a "clientId" key.
-sub saved_config {
-    my ($file) = @_;
-    my $text = slurp($file) // return undef;
-    my $root = eval { $JU->decode($text) } // return undef;
-    my @todo = ($root);
-    while (@todo) {
-        my $n = shift @todo;
-        next unless ref $n eq 'HASH';
-        return $n if exists $n->{clientId};
-        push @todo, values %$n;
-    }
-    return undef;
 }
 
 my $conf = "location = $CGI { axis_mqtt_client; client_body_buffer_size 1k; }";

@@ -8,37 +8,10 @@ use warnings;
 
 use lib 't/lib';
 use Test::AxisNginx;
-use Cwd qw(abs_path);
-use File::Basename qw(dirname basename);
-use File::Path qw(make_path);
+use Test::AxisNginx::Client;    # $CGI $JU $T $F, defaults, status_reply, cgi, call, ...
 use JSON::PP ();
 
 $ENV{TEST_NGINX_DEAD_PORT} = free_port();
-
-my $CGI = '/axis-cgi/mqtt/client.cgi';
-my $JU  = JSON::PP->new->utf8->canonical;
-my ($T, $F) = (JSON::PP::true, JSON::PP::false);
-
-sub defaults {
-    my (%server) = @_;
-    return {
-        server => { protocol => 'tcp', host => '', port => 1883, basepath => '',
-                    alpnProtocol => '', %server },
-        httpProxy => '', httpsProxy => '', username => '', clientId => '',
-        keepAliveInterval => 60, connectTimeout => 60, cleanSession => $T,
-        autoReconnect => $T, activateOnReboot => $T,
-        deviceTopicPrefix => 'axis/ACCC8E012345',
-        ssl => { validateServerCert => $T, clientCertID => '', CACertID => '' },
-    };
-}
-
-sub status_reply {
-    my ($config, $state) = @_;
-    return { apiVersion => '1.0', method => 'getClientStatus',
-             data => { status => { state => $state // 'inactive',
-                                   connectionStatus => 'disconnected' },
-                       config => $config } };
-}
 
 # The configuration the restart blocks save and expect back.
 sub saved_params {
@@ -66,18 +39,6 @@ sub saved_status {
     return status_reply($c, $state);
 }
 
-sub cgi { "POST $CGI\n" . (ref $_[0] ? $JU->encode($_[0]) : $_[0]) }
-sub configure { cgi({ apiVersion => '1.0', method => 'configureClient', params => $_[0] }) }
-sub status { cgi({ apiVersion => '1.0', method => 'getClientStatus' }) }
-sub activate { cgi({ apiVersion => '1.0', method => 'activateClient' }) }
-sub deactivate { cgi({ apiVersion => '1.0', method => 'deactivateClient' }) }
-
-sub slurp {
-    open my $fh, '<', $_[0] or return undef;
-    local $/;
-    return scalar <$fh>;
-}
-
 # Entries of the state dir other than the module's lock and wake-up files.
 sub leftovers {
     my ($dir) = @_;
@@ -96,14 +57,6 @@ plan('no_plan');
 run_tests();
 
 # ------------------------------------------------ hand-written tests
-
-sub call {
-    my ($port, $req) = @_;
-    my $res = http_post($port, $CGI, ref $req ? $JU->encode($req) : $req,
-                        { 'Content-Type' => 'application/json' });
-    my $data = eval { $JU->decode($res->content) };
-    return wantarray ? ($data, $res) : $data;
-}
 
 sub get_status { scalar call($_[0], { apiVersion => '1.0', method => 'getClientStatus' }) }
 
@@ -179,55 +132,38 @@ my $loc = "location = $CGI { axis_mqtt_client; }";
 }
 
 # ---- 1100 on a real full disk: the state dir on a 16k tmpfs
-SKIP: {
-    skip 'mount needs root', 1 if $>;
-    my $mnt = abs_path(dirname(__FILE__)) . '/servroot/' . basename($0, '.t') . '/tmpfs';
-    my $mounted = sub { (slurp('/proc/mounts') // '') =~ m{ \Q$mnt\E tmpfs } };
-    system('umount', $mnt) if $mounted->();    # left by an interrupted run
-    make_path($mnt);
-    system("mount -t tmpfs -o size=16k,mode=0700 tmpfs '$mnt' 2>/dev/null") == 0
-        && $mounted->()
-        or skip 'cannot mount a tmpfs here', 1;
+with_tmpfs('tmpfs test', sub {
+    my ($mnt, $run) = @_;
+    my $h = $run->{nginx} = start_nginx(
+        http_config => "$http_config\naxis_mqtt_state_dir $mnt;", config => $loc, workers => 2);
+    my $port = $h->{port};
+    my ($d) = do_configure($port, saved_params(clientId => 'before-full'));
+    is_deeply($d->{data}, {}, 'tmpfs: first configure saved');
+    my $old_status = get_status($port);
+    my $old_file = slurp("$mnt/client.json");
 
-    my $h;
-    my $ok = eval {
-        $h = start_nginx(http_config => "$http_config\naxis_mqtt_state_dir $mnt;",
-                         config => $loc, workers => 2);
-        my $port = $h->{port};
-        my ($d) = do_configure($port, saved_params(clientId => 'before-full'));
-        is_deeply($d->{data}, {}, 'tmpfs: first configure saved');
-        my $old_status = get_status($port);
-        my $old_file = slurp("$mnt/client.json");
+    # fill the disk
+    open my $fill, '>', "$mnt/fill" or die "fill: $!";
+    my $block = 'x' x 4096;
+    1 while syswrite($fill, $block);
+    close $fill;
 
-        # fill the disk
-        open my $fill, '>', "$mnt/fill" or die "fill: $!";
-        my $block = 'x' x 4096;
-        1 while syswrite($fill, $block);
-        close $fill;
+    my $res;
+    ($d, $res) = do_configure($port, saved_params(clientId => 'after-full'));
+    is($d->{error}{code}, 1100, 'disk full: configureClient answers 1100')
+        or diag($res->content);
+    like(error_log_text($h), qr/configuration not saved.*No space left on device/,
+         'disk full: error.log has the cause');
+    is_deeply(get_status($port), $old_status, 'disk full: old config still served');
+    is(slurp("$mnt/client.json"), $old_file, 'disk full: client.json intact');
+    is_deeply([grep { $_ ne 'fill' } leftovers($mnt)], [], 'disk full: no temp file left');
 
-        my $res;
-        ($d, $res) = do_configure($port, saved_params(clientId => 'after-full'));
-        is($d->{error}{code}, 1100, 'disk full: configureClient answers 1100')
-            or diag($res->content);
-        like(error_log_text($h), qr/configuration not saved.*No space left on device/,
-             'disk full: error.log has the cause');
-        is_deeply(get_status($port), $old_status, 'disk full: old config still served');
-        is(slurp("$mnt/client.json"), $old_file, 'disk full: client.json intact');
-        is_deeply([grep { $_ ne 'fill' } leftovers($mnt)], [], 'disk full: no temp file left');
-
-        unlink "$mnt/fill";
-        ($d) = do_configure($port, saved_params(clientId => 'after-full'));
-        is_deeply($d->{data}, {}, 'space again: configure saved');
-        is(get_status($port)->{data}{config}{clientId}, 'after-full', 'space again: applied');
-        is(stop_nginx($h), 0, 'tmpfs: stopped');
-        1;
-    };
-    my $err = $@;
-    stop_nginx($h) if $h && !defined $h->{exit_status};
-    system('umount', $mnt) == 0 or diag("umount $mnt failed");
-    ok(!$mounted->(), 'tmpfs unmounted');
-    fail('tmpfs test died') or diag($err) unless $ok;
-}
+    unlink "$mnt/fill";
+    ($d) = do_configure($port, saved_params(clientId => 'after-full'));
+    is_deeply($d->{data}, {}, 'space again: configure saved');
+    is(get_status($port)->{data}{config}{clientId}, 'after-full', 'space again: applied');
+    is(stop_nginx($h), 0, 'tmpfs: stopped');
+});
 
 __DATA__
 

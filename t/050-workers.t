@@ -6,21 +6,15 @@ use warnings;
 
 use lib 't/lib';
 use Test::AxisNginx;
-use JSON::PP ();
+# (status, configure and call are this file's own: they take a port)
+use Test::AxisNginx::Client qw($CGI $JU $T $F cgi slurp saved_config with_tmpfs);
 use POSIX ();
 use File::Path qw(make_path remove_tree);
 use Time::HiRes qw(sleep time);
-use Cwd ();
-use File::Basename ();
 
 $ENV{TEST_NGINX_DEAD_PORT} = free_port();
 
-my $CGI = '/axis-cgi/mqtt/client.cgi';
-my $JU  = JSON::PP->new->utf8->canonical;
-my ($T, $F) = (JSON::PP::true, JSON::PP::false);
 my $WORKERS = 4;
-
-sub cgi { "POST $CGI\n" . $JU->encode($_[0]) }
 
 plan('no_plan');
 run_tests();
@@ -55,25 +49,6 @@ sub configure {
     my ($port, $params, $context) = @_;
     return call($port, { apiVersion => '1.0', context => $context, method => 'configureClient',
                          params => $params });
-}
-
-sub slurp {
-    open my $fh, '<', $_[0] or return undef;
-    local $/;
-    return scalar <$fh>;
-}
-
-sub saved_config {
-    my ($file) = @_;
-    my $root = eval { $JU->decode(slurp($file) // '') } // return undef;
-    my @todo = ($root);
-    while (@todo) {
-        my $n = shift @todo;
-        next unless ref $n eq 'HASH';
-        return $n if exists $n->{clientId};
-        push @todo, values %$n;
-    }
-    return undef;
 }
 
 # The configuration writer $w writes in its iteration $i: every field tagged.
@@ -258,83 +233,65 @@ sub tag_of {
 # the outcome of that request's own save.  The state dir is a 16k tmpfs
 # with one free page: a small configuration always fits, a big one (a 4k
 # message: a 2-page file) never does.
-SKIP: {
-    skip 'mount needs root', 1 if $>;
-    my $mnt = Cwd::abs_path(File::Basename::dirname(__FILE__)) . '/servroot/'
-            . File::Basename::basename($0, '.t') . '/tmpfs';
-    my $mounted = sub { (slurp('/proc/mounts') // '') =~ m{ \Q$mnt\E tmpfs } };
-    system('umount', $mnt) if $mounted->();
-    make_path($mnt);
-    system("mount -t tmpfs -o size=16k,mode=0700 tmpfs '$mnt' 2>/dev/null") == 0
-        && $mounted->()
-        or skip 'cannot mount a tmpfs here', 1;
-
-    my $h;
-    my $ok = eval {
-        $h = start_nginx(workers => $WORKERS, config => $loc,
-                         http_config => "$http_config\naxis_mqtt_state_dir $mnt;");
-        my $params = sub {
-            my ($tag, $big) = @_;
-            return { server => { protocol => 'tcp', host => 'h' }, clientId => $tag,
-                     ($big ? (connectMessage => { useDefault => $F, topic => 't',
-                                                  message => 'x' x 4090, retain => $F,
-                                                  qos => 0 }) : ()) };
-        };
-        my ($d) = configure($h->{port}, $params->('small-0', 0), 'init');
-        ok($d && $d->{data}, 'mixed: initial small configuration saved');
-        open my $fill, '>', "$mnt/fill" or die "fill: $!";
-        syswrite($fill, "\0" x 8192) == 8192 or die "fill: $!";
-        close $fill;
-        ($d) = configure($h->{port}, $params->('big-0', 1), 'big');
-        is($d->{error}{code}, 1100, 'mixed: alone, a big configuration cannot be saved');
-        ($d) = configure($h->{port}, $params->('small-1', 0), 'small');
-        is_deeply($d->{data}, {}, 'mixed: alone, a small one can');
-
-        my $dir = "$h->{servroot}/race-mixed";
-        remove_tree($dir);
-        make_path($dir);
-        my @pids;
-        for my $w (1 .. 8) {
-            my $pid = fork // die "fork: $!";
-            if (!$pid) {
-                open my $out, '>', "$dir/$w.out" or POSIX::_exit(2);
-                for my $i (1 .. 20) {
-                    my $big = ($w + $i) % 2;
-                    my $tag = ($big ? 'big' : 'small') . "-$w-$i";
-                    my ($r, $res) = configure($spread_port, $params->($tag, $big), $tag);
-                    my $got = !$r ? 'no JSON' : $r->{data} ? 'saved' : "error $r->{error}{code}";
-                    print {$out} "$tag $got\n";
-                }
-                close $out;
-                POSIX::_exit(0);
-            }
-            push @pids, $pid;
-        }
-        waitpid($_, 0) for @pids;
-        my (@wrong, $n);
-        for my $w (1 .. 8) {
-            for (split /\n/, slurp("$dir/$w.out") // '') {
-                $n++;
-                my ($tag, $got) = split / /, $_, 2;
-                my $want = $tag =~ /^big/ ? 'error 1100' : 'saved';
-                push @wrong, "$tag: answered '$got', its own save: '$want'" if $got ne $want;
-            }
-        }
-        is($n, 160, 'mixed: 160 answers');
-        is_deeply(\@wrong, [], 'mixed: every write is answered with its own outcome')
-            or diag(scalar(@wrong) . " wrong answers, e.g.\n"
-                    . join "\n", @wrong[0 .. ($#wrong < 9 ? $#wrong : 9)]);
-        my ($s) = status($h->{port});
-        like($s->{data}{config}{clientId}, qr/^small-/, 'mixed: the saved configuration is a small one');
-        is(stop_nginx($h), 0, 'mixed: stopped');
-        1;
+with_tmpfs('mixed outcome test', sub {
+    my ($mnt, $run) = @_;
+    my $h = $run->{nginx} = start_nginx(workers => $WORKERS, config => $loc,
+                                        http_config => "$http_config\naxis_mqtt_state_dir $mnt;");
+    my $params = sub {
+        my ($tag, $big) = @_;
+        return { server => { protocol => 'tcp', host => 'h' }, clientId => $tag,
+                 ($big ? (connectMessage => { useDefault => $F, topic => 't',
+                                              message => 'x' x 4090, retain => $F,
+                                              qos => 0 }) : ()) };
     };
-    my $err = $@;
-    stop_nginx($h) if $h && !defined $h->{exit_status};
-    system('umount', $mnt) == 0 or diag("umount $mnt failed");
-    ok(!$mounted->(), 'tmpfs unmounted');
-    fail('mixed outcome test died') or diag($err) unless $ok;
-}
+    my ($d) = configure($h->{port}, $params->('small-0', 0), 'init');
+    ok($d && $d->{data}, 'mixed: initial small configuration saved');
+    open my $fill, '>', "$mnt/fill" or die "fill: $!";
+    syswrite($fill, "\0" x 8192) == 8192 or die "fill: $!";
+    close $fill;
+    ($d) = configure($h->{port}, $params->('big-0', 1), 'big');
+    is($d->{error}{code}, 1100, 'mixed: alone, a big configuration cannot be saved');
+    ($d) = configure($h->{port}, $params->('small-1', 0), 'small');
+    is_deeply($d->{data}, {}, 'mixed: alone, a small one can');
+
+    my $dir = "$h->{servroot}/race-mixed";
+    remove_tree($dir);
+    make_path($dir);
+    my @pids;
+    for my $w (1 .. 8) {
+        my $pid = fork // die "fork: $!";
+        if (!$pid) {
+            open my $out, '>', "$dir/$w.out" or POSIX::_exit(2);
+            for my $i (1 .. 20) {
+                my $big = ($w + $i) % 2;
+                my $tag = ($big ? 'big' : 'small') . "-$w-$i";
+                my ($r, $res) = configure($spread_port, $params->($tag, $big), $tag);
+                my $got = !$r ? 'no JSON' : $r->{data} ? 'saved' : "error $r->{error}{code}";
+                print {$out} "$tag $got\n";
+            }
+            close $out;
+            POSIX::_exit(0);
+        }
+        push @pids, $pid;
+    }
+    waitpid($_, 0) for @pids;
+    my (@wrong, $n);
+    for my $w (1 .. 8) {
+        for (split /\n/, slurp("$dir/$w.out") // '') {
+            $n++;
+            my ($tag, $got) = split / /, $_, 2;
+            my $want = $tag =~ /^big/ ? 'error 1100' : 'saved';
+            push @wrong, "$tag: answered '$got', its own save: '$want'" if $got ne $want;
+        }
+    }
+    is($n, 160, 'mixed: 160 answers');
+    is_deeply(\@wrong, [], 'mixed: every write is answered with its own outcome')
+        or diag(scalar(@wrong) . " wrong answers, e.g.\n"
+                . join "\n", @wrong[0 .. ($#wrong < 9 ? $#wrong : 9)]);
+    my ($s) = status($h->{port});
+    like($s->{data}{config}{clientId}, qr/^small-/, 'mixed: the saved configuration is a small one');
+    is(stop_nginx($h), 0, 'mixed: stopped');
+});
 
 # ---- reload: the zone and the saved state survive, the owner is handed over
 {

@@ -17,8 +17,7 @@ use warnings;
 
 use lib 't/lib';
 use Test::AxisNginx;
-use Cwd qw(abs_path);
-use File::Basename qw(dirname);
+use Test::AxisNginx::Gateway;    # gateway_conf, gateway_cert, apr1, slurp, spew, ...
 use File::Path qw(make_path);
 use File::Temp qw(tempdir);
 use JSON::PP ();
@@ -34,24 +33,9 @@ BEGIN { *subtest = \&Test::More::subtest }    # Test::Base does not export it
 
 plan('no_plan');
 
-my $REPO = abs_path(dirname(__FILE__) . '/..');
 my $SERIAL = 'ACCC8E012345';
 my $JSON = JSON::PP->new->canonical;
 my $TRUE = JSON::PP::true;
-
-sub slurp {
-    my ($f) = @_;
-    open my $fh, '<', $f or return undef;
-    local $/;
-    return scalar <$fh>;
-}
-
-sub spew {
-    my ($f, $text) = @_;
-    open my $fh, '>', $f or die "$f: $!";
-    print {$fh} $text;
-    close $fh or die "$f: $!";
-}
 
 # ------------------------------------------------------------ the setup
 
@@ -62,49 +46,8 @@ chmod 0700, $etc;
 make_path("$etc/certs", "$etc/state");
 chmod 0700, "$etc/state";
 
-is(system("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost"
-          . " -addext subjectAltName=DNS:localhost,IP:127.0.0.1"
-          . " -keyout '$etc/gateway.key' -out '$etc/gateway.crt' 2>'$etc/openssl.log'") >> 8,
-   0, 'a self-signed certificate')
-    or die 'openssl req failed: ' . (slurp("$etc/openssl.log") // '');
-
-sub apr1 {
-    my ($password) = @_;
-    my $hash = `openssl passwd -apr1 '$password'`;
-    chomp $hash;
-    die "openssl passwd failed" unless $hash =~ /^\$apr1\$/;
-    return $hash;
-}
+gateway_cert($etc);
 spew("$etc/htpasswd", 'root:' . apr1('pass') . "\nviewer:" . apr1('viewer') . "\n");
-
-# conf/gateway.conf with build.sh run's substitutions; every one must hit,
-# or the shipped file changed and this test no longer tests it.
-sub gateway_conf {
-    my (%p) = @_;
-    my $text = slurp("$REPO/conf/gateway.conf") // die "conf/gateway.conf: $!";
-    my @subst = (
-        [qr{/var/lib/nginx/axis-mqtt}, $p{state}],
-        [qr{/etc/nginx/axis-mqtt}, $p{etc}, 'g'],
-        [qr{192\.0\.2\.10:80}, "127.0.0.1:$p{firmware}"],
-        [qr{listen  80;}, "listen  127.0.0.1:$p{http};"],
-        [qr{listen  443 ssl;}, "listen  127.0.0.1:$p{https} ssl;"],
-        [qr{https://\$host\$request_uri}, "https://\$host:$p{https}\$request_uri"],
-    );
-    for (@subst) {
-        my ($re, $to, $g) = @$_;
-        my $n = $g ? ($text =~ s/$re/$to/g) : ($text =~ s/$re/$to/);
-        ok($n, "gateway.conf has $re") or diag('conf/gateway.conf changed?');
-    }
-    return $text;
-}
-
-# conf/demo-firmware.conf.in, as build.sh run makes firmware.conf
-sub demo_firmware_conf {
-    my ($port) = @_;
-    my $text = slurp("$REPO/conf/demo-firmware.conf.in") // die $!;
-    $text =~ s/\@FIRMWARE_PORT\@/$port/g or die 'no @FIRMWARE_PORT@';
-    return $text;
-}
 
 my %P = (firmware => free_port(), http => free_port(), https => free_port(),
          state => "$etc/state", etc => $etc);

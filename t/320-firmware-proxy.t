@@ -12,9 +12,8 @@ use warnings;
 
 use lib 't/lib';
 use Test::AxisNginx;
-use Cwd qw(abs_path);
+use Test::AxisNginx::Gateway;    # gateway_conf, gateway_cert, apr1, slurp, spew
 use Digest::MD5 qw(md5_hex);
-use File::Basename qw(dirname);
 use File::Path qw(make_path);
 use File::Temp qw(tempdir);
 use HTTP::Request;
@@ -30,22 +29,7 @@ BEGIN { *subtest = \&Test::More::subtest }    # Test::Base does not export it
 
 plan('no_plan');
 
-my $REPO = abs_path(dirname(__FILE__) . '/..');
 my $JSON = JSON::PP->new->canonical;
-
-sub slurp {
-    my ($f) = @_;
-    open my $fh, '<', $f or return undef;
-    local $/;
-    return scalar <$fh>;
-}
-
-sub spew {
-    my ($f, $text) = @_;
-    open my $fh, '>', $f or die "$f: $!";
-    print {$fh} $text;
-    close $fh or die "$f: $!";
-}
 
 my $dir = tempdir('axis-fwproxy-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 chmod 0700, $dir;
@@ -185,26 +169,12 @@ END { kill 'TERM', -$fw_pid if $fw_pid; }    # the server and its connections
 
 # ------------------------------------------------------------ the gateway
 
-is(system("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost"
-          . " -addext subjectAltName=DNS:localhost,IP:127.0.0.1"
-          . " -keyout '$dir/gateway.key' -out '$dir/gateway.crt' 2>'$dir/openssl.log'") >> 8,
-   0, 'a self-signed certificate') or die slurp("$dir/openssl.log");
-my $apr1 = `openssl passwd -apr1 pass`;
-chomp $apr1;
-spew("$dir/htpasswd", "root:$apr1\n");
+gateway_cert($dir);
+spew("$dir/htpasswd", 'root:' . apr1('pass') . "\n");
 
 # conf/gateway.conf with build.sh run's substitutions
 my %P = (firmware => $fw_port, http => free_port(), https => free_port());
-my $conf = slurp("$REPO/conf/gateway.conf") // die "conf/gateway.conf: $!";
-for ([qr{/var/lib/nginx/axis-mqtt}, "$dir/state"], [qr{/etc/nginx/axis-mqtt}, $dir, 'g'],
-     [qr{192\.0\.2\.10:80}, "127.0.0.1:$P{firmware}"],
-     [qr{listen  80;}, "listen  127.0.0.1:$P{http};"],
-     [qr{listen  443 ssl;}, "listen  127.0.0.1:$P{https} ssl;"],
-     [qr{https://\$host\$request_uri}, "https://\$host:$P{https}\$request_uri"]) {
-    my ($re, $to, $g) = @$_;
-    my $n = $g ? ($conf =~ s/$re/$to/g) : ($conf =~ s/$re/$to/);
-    ok($n, "gateway.conf has $re");
-}
+my $conf = gateway_conf(%P, state => "$dir/state", etc => $dir);
 my $nginx = start_nginx(http_config => $conf);
 my $base = "https://127.0.0.1:$P{https}";
 my $AUTH = 'Basic ' . encode_base64('root:pass', '');
