@@ -1008,6 +1008,15 @@ axis_mqtt_bridge_explain(axis_mqtt_bridge_t *b, axis_mqtt_event_t *ev,
         return;
     }
 
+    /* the way is open: what Paho calls a connect timeout is the CONNACK's */
+
+    if (ngx_strstr(ev->message, "timeout") != NULL) {
+        ngx_snprintf((u_char *) cause, size - 1,
+                     "the broker did not answer CONNECT within %d s%Z",
+                     b->running.connect_timeout);
+        return;
+    }
+
     ngx_snprintf((u_char *) cause, size - 1, "%s (%d)%Z",
                  ev->message[0] ? ev->message : MQTTAsync_strerror(ev->code),
                  ev->code);

@@ -112,6 +112,8 @@ subtest 'a server that accepts and never answers' => sub {
     ok(length $cause, 'silent server: a cause is given');
     unlike($cause, qr/refused|does not resolve/i,
            'silent server: not the refused or unresolved cause');
+    like($cause, qr/did not answer CONNECT within 2 s/,
+         'silent server: the cause says the CONNACK never came');
 };
 
 subtest 'a wrong password: the broker\'s CONNACK code in words' => sub {
