@@ -202,17 +202,20 @@ TXT
 
 # Debian's layout: the module beside the packaged ones, a load file in
 # modules-available linked from modules-enabled, the state directory.
+# DESTDIR (empty: /) stages it elsewhere, as packaging does.
 install_module() {
+    local root=${DESTDIR:-}
     local modules=/usr/lib/nginx/modules
     local conf=/usr/share/nginx/modules-available/mod-http-axis-mqtt.conf
 
-    install -D -m 0644 "$module" "$modules/ngx_http_axis_mqtt_module.so"
-    install -d /usr/share/nginx/modules-available /etc/nginx/modules-enabled
-    echo "load_module modules/ngx_http_axis_mqtt_module.so;" > "$conf"
-    ln -sf "$conf" /etc/nginx/modules-enabled/50-mod-http-axis-mqtt.conf
-    install -d -m 0700 -o www-data -g www-data /var/lib/nginx/axis-mqtt
-    install -d -m 0755 /etc/nginx/axis-mqtt/certs
-    log "installed $modules/ngx_http_axis_mqtt_module.so and $conf"
+    install -D -m 0644 "$module" "$root$modules/ngx_http_axis_mqtt_module.so"
+    install -d "$root/usr/share/nginx/modules-available" \
+        "$root/etc/nginx/modules-enabled"
+    echo "load_module modules/ngx_http_axis_mqtt_module.so;" > "$root$conf"
+    ln -sf "$conf" "$root/etc/nginx/modules-enabled/50-mod-http-axis-mqtt.conf"
+    install -d -m 0700 -o www-data -g www-data "$root/var/lib/nginx/axis-mqtt"
+    install -d -m 0755 "$root/etc/nginx/axis-mqtt/certs"
+    log "installed $root$modules/ngx_http_axis_mqtt_module.so and $root$conf"
     log "a running nginx needs a restart to load a new module file"
 }
 
