@@ -3,6 +3,7 @@
  * The client.cgi request/response cycle of the MQTT client API.
  */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,8 @@ static void axis_mqtt_request_check(axis_mqtt_request_t *req,
 static int axis_mqtt_version_supported(const char *version);
 static size_t axis_mqtt_append(char *buf, size_t size, size_t len,
     const char *s, size_t n);
+static size_t axis_mqtt_append_string(char *buf, size_t size, size_t len,
+    const json_t *string);
 static json_t *axis_mqtt_status_json(const axis_mqtt_state_t *state,
     int connected);
 static json_t *axis_mqtt_response_data(const axis_mqtt_request_t *req,
@@ -401,9 +404,7 @@ axis_mqtt_response_around(const axis_mqtt_request_t *req, const char *data,
                                     sizeof(AXIS_MQTT_API_VERSION) + 1);
 
         } else if (value[i] != NULL) {
-            len += json_dumpb(value[i], len < size ? buf + len : NULL,
-                              len < size ? size - len : 0,
-                              JSON_ENCODE_ANY | JSON_COMPACT);
+            len += axis_mqtt_append_string(buf, size, len, value[i]);
         }
     }
 
@@ -411,6 +412,58 @@ axis_mqtt_response_around(const axis_mqtt_request_t *req, const char *data,
     len += axis_mqtt_append(buf, size, len, "}", 1);
 
     return len;
+}
+
+
+/*
+ * A JSON string as json_dumps() writes it: quotes, backslash escapes,
+ * \\u00XX for the other control characters, UTF-8 as it is.  Written
+ * here because json_dumpb() sets up cycle detection on every call, which
+ * costs more than the rest of a getClientStatus answer.
+ */
+
+static size_t
+axis_mqtt_append_string(char *buf, size_t size, size_t len,
+    const json_t *string)
+{
+    char           esc[8];
+    size_t         n, i, start, slen;
+    const char    *s;
+    unsigned char  c;
+
+    s = json_string_value(string);
+    slen = json_string_length(string);
+
+    n = axis_mqtt_append(buf, size, len, "\"", 1);
+
+    for (start = 0, i = 0; i < slen; i++) {
+        c = (unsigned char) s[i];
+
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            continue;
+        }
+
+        n += axis_mqtt_append(buf, size, len + n, s + start, i - start);
+
+        switch (c) {
+        case '"':  memcpy(esc, "\\\"", 3); break;
+        case '\\': memcpy(esc, "\\\\", 3); break;
+        case '\b': memcpy(esc, "\\b", 3); break;
+        case '\f': memcpy(esc, "\\f", 3); break;
+        case '\n': memcpy(esc, "\\n", 3); break;
+        case '\r': memcpy(esc, "\\r", 3); break;
+        case '\t': memcpy(esc, "\\t", 3); break;
+        default:   snprintf(esc, sizeof(esc), "\\u%04X", c); break;
+        }
+
+        n += axis_mqtt_append(buf, size, len + n, esc, strlen(esc));
+        start = i + 1;
+    }
+
+    n += axis_mqtt_append(buf, size, len + n, s + start, slen - start);
+    n += axis_mqtt_append(buf, size, len + n, "\"", 1);
+
+    return n;
 }
 
 

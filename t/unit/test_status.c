@@ -22,7 +22,8 @@ test_around_equals_response(void **unused)
         "{\"apiVersion\": \"1.3\", \"context\": \"Axis library\","
         " \"method\": \"getClientStatus\"}",
         "{\"apiVersion\": \"1.0\", \"context\": \"quote \\\" slash \\\\ "
-        "\\u00e9 \\u20ac \\n\", \"method\": \"getClientStatus\","
+        "\\u00e9 \\u20ac \\n \\t \\r \\b \\f \\u0001 \\u001f /\","
+        " \"method\": \"getClientStatus\","
         " \"params\": {}}",
     };
 
