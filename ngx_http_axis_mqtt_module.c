@@ -34,6 +34,21 @@ typedef struct {
 } ngx_http_axis_mqtt_loc_conf_t;
 
 
+/*
+ * This worker's last getClientStatus request, parsed: a client polling
+ * the status sends the same bytes every time, and parsing them costs
+ * more than the rest of the answer.
+ */
+#define NGX_HTTP_AXIS_MQTT_REPEAT_LEN  512
+
+typedef struct {
+    u_char                   body[NGX_HTTP_AXIS_MQTT_REPEAT_LEN];
+    size_t                   len;           /* 0: none */
+    ngx_uint_t               admin;
+    axis_mqtt_request_t      request;       /* its echo fields only */
+} ngx_http_axis_mqtt_repeat_t;
+
+
 /* this worker's last getClientStatus data, and the state it shows */
 typedef struct {
     axis_mqtt_state_t        state;
@@ -56,6 +71,8 @@ typedef struct {
 static ngx_int_t ngx_http_axis_mqtt_handler(ngx_http_request_t *r);
 static void ngx_http_axis_mqtt_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_axis_mqtt_is_admin(ngx_http_request_t *r);
+static void ngx_http_axis_mqtt_remember(axis_mqtt_request_t *parsed,
+    ngx_str_t *body, ngx_uint_t admin);
 static ngx_int_t ngx_http_axis_mqtt_too_large(ngx_http_request_t *r);
 static void ngx_http_axis_mqtt_write(ngx_http_axis_mqtt_ctx_t *ctx);
 static void ngx_http_axis_mqtt_wait_handler(ngx_event_t *ev);
@@ -80,6 +97,7 @@ static void ngx_http_axis_mqtt_exit_process(ngx_cycle_t *cycle);
 
 
 static ngx_http_axis_mqtt_status_cache_t  ngx_http_axis_mqtt_cache;
+static ngx_http_axis_mqtt_repeat_t        ngx_http_axis_mqtt_repeat;
 
 
 static ngx_command_t  ngx_http_axis_mqtt_commands[] = {
@@ -198,8 +216,10 @@ static void
 ngx_http_axis_mqtt_body_handler(ngx_http_request_t *r)
 {
     ngx_str_t                        body;
+    ngx_uint_t                       admin;
     ngx_pool_cleanup_t              *cln;
     axis_mqtt_request_t             *api;
+    ngx_http_axis_mqtt_repeat_t     *repeat;
     axis_mqtt_error_t                err;
     ngx_http_axis_mqtt_ctx_t        *ctx;
     ngx_http_axis_mqtt_loc_conf_t   *alcf;
@@ -225,10 +245,28 @@ ngx_http_axis_mqtt_body_handler(ngx_http_request_t *r)
         return;
     }
 
-    axis_mqtt_request_parse(&parsed, (char *) body.data, body.len,
-                            ngx_http_axis_mqtt_is_admin(r),
+    admin = ngx_http_axis_mqtt_is_admin(r);
+    repeat = &ngx_http_axis_mqtt_repeat;
+
+    if (repeat->len != 0 && repeat->len == body.len && repeat->admin == admin
+        && ngx_memcmp(repeat->body, body.data, body.len) == 0)
+    {
+        ngx_http_finalize_request(r, ngx_http_axis_mqtt_send(r,
+                                                  &repeat->request,
+                                                  &repeat->request.error));
+        return;
+    }
+
+    axis_mqtt_request_parse(&parsed, (char *) body.data, body.len, admin,
                             ((axis_mqtt_shm_ctx_t *) amcf->shm_zone->data)
                                 ->serial);
+
+    if (parsed.error.code == AXIS_MQTT_OK
+        && parsed.method == AXIS_MQTT_METHOD_GET_STATUS
+        && body.len <= NGX_HTTP_AXIS_MQTT_REPEAT_LEN)
+    {
+        ngx_http_axis_mqtt_remember(&parsed, &body, admin);
+    }
 
     if (parsed.error.code != AXIS_MQTT_OK
         || !axis_mqtt_request_writes(&parsed))
@@ -262,6 +300,26 @@ ngx_http_axis_mqtt_body_handler(ngx_http_request_t *r)
     cln->data = ctx;
 
     ngx_http_axis_mqtt_write(ctx);
+}
+
+
+static void
+ngx_http_axis_mqtt_remember(axis_mqtt_request_t *parsed, ngx_str_t *body,
+    ngx_uint_t admin)
+{
+    ngx_http_axis_mqtt_repeat_t  *repeat = &ngx_http_axis_mqtt_repeat;
+
+    axis_mqtt_request_free(&repeat->request);
+
+    repeat->request.method = parsed->method;
+    repeat->request.error = parsed->error;
+    repeat->request.api_version = json_incref(parsed->api_version);
+    repeat->request.context = json_incref(parsed->context);
+    repeat->request.method_name = json_incref(parsed->method_name);
+
+    ngx_memcpy(repeat->body, body->data, body->len);
+    repeat->len = body->len;
+    repeat->admin = admin;
 }
 
 
@@ -744,4 +802,7 @@ ngx_http_axis_mqtt_exit_process(ngx_cycle_t *cycle)
 
     free(ngx_http_axis_mqtt_cache.data);
     ngx_http_axis_mqtt_cache.data = NULL;
+
+    axis_mqtt_request_free(&ngx_http_axis_mqtt_repeat.request);
+    ngx_http_axis_mqtt_repeat.len = 0;
 }
