@@ -14,6 +14,8 @@ set -euo pipefail
 
 bench=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$bench")
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$bench/lib.sh"
 module=$repo/build/ngx_http_axis_mqtt_module.so
 work=$bench/work
 
@@ -27,12 +29,8 @@ reload_n=5
 serial=ACCC8E012345
 client_id=bench-gateway
 
-log() { printf '==> %s\n' "$*" >&2; }
-
-for tool in nginx mosquitto mosquitto_sub mosquitto_pub wrk curl gcc perl stdbuf; do
-    command -v "$tool" > /dev/null \
-        || { echo "bench: $tool is missing (./build.sh deps; apt-get install wrk)" >&2; exit 1; }
-done
+require_tools bench "./build.sh deps; apt-get install wrk" \
+    nginx mosquitto mosquitto_sub mosquitto_pub wrk curl gcc perl stdbuf
 
 # up to date with the sources (a no-op when it is)
 "$repo/build.sh" build
@@ -40,80 +38,25 @@ commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
 git -C "$repo" diff --quiet HEAD -- config ngx_http_axis_mqtt_module.c src 2>/dev/null \
     || commit="$commit + uncommitted changes"
 
-# how we were called, for RESULTS.md
-if tr '\0' ' ' < /proc/$PPID/cmdline 2>/dev/null | grep -q 'build.sh bench'; then
-    invocation="./build.sh bench"
-else
-    invocation="bash bench/run.sh"
-fi
+invocation=$(invocation_of bench run.sh)
 
 
 # --- processes: everything started here is stopped on any exit ----------
 
-nginx_pid=""
-plain_pid=""
-broker_pid=""
+# their pids go in nginx_pid, plain_pid, broker_pid (cleanup in lib.sh)
+stop_on_exit
 
-stop_pid() {    # pid [signal]: stop one process we started and reap it
-    local pid=$1 sig=${2:-TERM} i
-    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
-    kill "-$sig" "$pid" 2>/dev/null || true
-    # a QUIT lets the owner disconnect cleanly; give it 5 s, then insist
-    for i in $(seq 50); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
-
-cleanup() {
-    trap - EXIT INT TERM
-    stop_pid "$nginx_pid" QUIT
-    stop_pid "$plain_pid" QUIT
-    stop_pid "$broker_pid"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-rm -rf "$work"
-mkdir -p "$work/logs" "$work/tmp" "$work/state"
-chmod 0700 "$work/state"
+make_work
 
 # a private copy: a rebuild during the run must not reach the reloads
 cp "$module" "$work/"
 module=$work/$(basename "$module")
 
-# three distinct free ports: all bound at once, then released
-out=$(perl -MIO::Socket::INET -e '
-    my @s = map { IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")
-                  or die "bind: $!\n" } 1 .. 3;
-    print join(" ", map { $_->sockport } @s), "\n"')
+out=$(free_ports 3)
 read -r http_port plain_port mqtt_port <<< "$out"
 
 url=http://127.0.0.1:$http_port/axis-cgi/mqtt/client.cgi
 ceiling_url=http://127.0.0.1:$http_port/ceiling
-
-nginx_user="" broker_user=""
-if [ "$(id -u)" -eq 0 ]; then
-    nginx_user="user root;"
-    broker_user="user root"
-fi
-
-wait_port() {   # port: until something accepts on 127.0.0.1:port (5 s)
-    perl -MIO::Socket::INET -MTime::HiRes=sleep -e '
-        for (1 .. 500) {
-            exit 0 if IO::Socket::INET->new("127.0.0.1:$ARGV[0]");
-            sleep 0.01;
-        }
-        die "nothing listens on port $ARGV[0]\n"' "$1"
-}
-
-workers_of() {  # master pid -> its children (the workers), one a line
-    grep -l "^PPid:[[:space:]]*$1\$" /proc/[0-9]*/status 2>/dev/null \
-        | sed 's|/proc/\([0-9]*\)/status|\1|'
-}
 
 wait_workers() {    # master pid: until exactly the 2 new workers remain
     local i
@@ -131,14 +74,10 @@ wait_workers() {    # master pid: until exactly the 2 new workers remain
 # The broker logs to stdout, line-buffered (stdbuf), and each line is stamped
 # with its arrival time: mosquitto's own log timestamps have whole seconds
 # only (log_timestamp_format is strftime, %N is printed as is).
-cat > "$work/mosquitto.conf" <<EOF
-listener             $mqtt_port 127.0.0.1
-allow_anonymous      true
-persistence          false
+write_broker_conf "$mqtt_port" <<EOF
 log_dest             stdout
 log_type             all
 log_timestamp        false
-$broker_user
 EOF
 
 start_broker() {
@@ -149,41 +88,19 @@ start_broker() {
     wait_port "$mqtt_port"
 }
 
-# nginx.conf with the module, or the same without it (item 5).  Access logs
-# are off on both sides: the ratio is then the module's own cost, not
-# diluted by a log write both would pay.
-write_nginx_conf() {    # with|without, port, name
+# nginx.conf with the module, or the same without it (item 5); access logs
+# are off on both sides (lib.sh), so the ratio is the module's own cost
+bench_nginx_conf() {    # with|without, port, name
     local with=$1 port=$2 name=$3 load="" http="" location=""
     if [ "$with" = with ]; then
-        load="load_module  $module;"
+        load=$module
         http="axis_mqtt_state_dir  $work/state;
     axis_mqtt_serial     $serial;"
         location="location = /axis-cgi/mqtt/client.cgi {
             axis_mqtt_client;
         }"
     fi
-    cat > "$work/$name.conf" <<EOF
-daemon            off;
-master_process    on;
-worker_processes  2;
-$nginx_user
-error_log  $work/logs/$name-error.log notice;
-pid        $work/logs/$name.pid;
-
-$load
-
-events {
-    worker_connections  256;
-}
-
-http {
-    access_log             off;
-    client_body_temp_path  $work/tmp/body;
-    proxy_temp_path        $work/tmp/proxy;
-    fastcgi_temp_path      $work/tmp/fastcgi;
-    uwsgi_temp_path        $work/tmp/uwsgi;
-    scgi_temp_path         $work/tmp/scgi;
-
+    write_nginx_conf "$name" 2 256 notice "$load" <<EOF
     $http
 
     server {
@@ -193,14 +110,7 @@ http {
 
         include  $work/ceiling.conf;
     }
-}
 EOF
-}
-
-start_nginx() {     # name port -> pid in $started_pid
-    nginx -p "$work/" -c "$work/$1.conf" -e "$work/logs/$1-error.log" &
-    started_pid=$!
-    wait_port "$2" || { cat "$work/logs/$1-error.log" >&2; return 1; }
 }
 
 api() {     # JSON body -> answer
@@ -216,9 +126,8 @@ log "broker on :$mqtt_port, nginx on :$http_port (logs in bench/work/logs)"
 start_broker
 # the ceiling's body is known only once the client runs: empty for now
 echo 'location = /ceiling { return 200 ""; }' > "$work/ceiling.conf"
-write_nginx_conf with "$http_port" nginx
-start_nginx nginx "$http_port"
-nginx_pid=$started_pid
+bench_nginx_conf with "$http_port" nginx
+start_nginx nginx_pid nginx "$http_port"
 
 api "$configure_body" > /dev/null
 api '{"apiVersion":"1.0","method":"activateClient"}' > /dev/null
@@ -359,9 +268,8 @@ mapfile -t rss_with < <(rss_of "$nginx_pid")
 stop_pid "$nginx_pid" QUIT
 nginx_pid=""
 
-write_nginx_conf without "$plain_port" plain
-start_nginx plain "$plain_port"
-plain_pid=$started_pid
+bench_nginx_conf without "$plain_port" plain
+start_nginx plain_pid plain "$plain_port"
 warm "http://127.0.0.1:$plain_port/ceiling"
 mapfile -t rss_without < <(rss_of "$plain_pid")
 stop_pid "$plain_pid" QUIT
@@ -395,7 +303,7 @@ ${rss_rows}"
 printf '\n%s\n' "$table"
 [ "$mod_err$ceil_err" = nonenone ] || echo "wrk errors: module: $mod_err ceiling: $ceil_err"
 
-model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+model=$(cpu_model)
 
 cat > "$bench/RESULTS.md" <<EOF
 # Benchmark results

@@ -34,6 +34,8 @@ set -euo pipefail
 
 bench=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$bench")
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$bench/lib.sh"
 module=${AXIS_MQTT_MODULE:-$repo/build/ngx_http_axis_mqtt_module.so}
 work=$bench/work-soak
 
@@ -49,135 +51,46 @@ workers=4
 serial=ACCC8E012345
 client_id=soak-gateway
 
-log() { printf '==> %s\n' "$*" >&2; }
-
-for tool in nginx mosquitto perl; do
-    command -v "$tool" > /dev/null \
-        || { echo "soak: $tool is missing (./build.sh deps)" >&2; exit 1; }
-done
+require_tools soak "./build.sh deps" nginx mosquitto perl
 [ -f "$module" ] || "$repo/build.sh" build
 
-if tr '\0' ' ' < /proc/$PPID/cmdline 2>/dev/null | grep -q 'build.sh soak'; then
-    invocation="./build.sh soak"
-else
-    invocation="bash bench/soak.sh"
-fi
+invocation=$(invocation_of soak soak.sh)
 
 
 # --- processes: everything started here is stopped on any exit ----------
 
-nginx_pid=""
-broker_pid=""
-client_pids=()
+# their pids go in nginx_pid, broker_pid, client_pids (cleanup in lib.sh)
+stop_on_exit
 
-stop_pid() {    # pid [signal]: stop one process we started and reap it
-    local pid=$1 sig=${2:-TERM} i
-    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
-    kill "-$sig" "$pid" 2>/dev/null || true
-    for i in $(seq 50); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
+make_work
+mkdir "$work/clients"
 
-cleanup() {
-    trap - EXIT INT TERM
-    local pid
-    for pid in "${client_pids[@]}"; do
-        stop_pid "$pid"
-    done
-    stop_pid "$nginx_pid" QUIT
-    stop_pid "$broker_pid"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-rm -rf "$work"
-mkdir -p "$work/logs" "$work/tmp" "$work/state" "$work/clients"
-chmod 0700 "$work/state"
-
-out=$(perl -MIO::Socket::INET -e '
-    my @s = map { IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")
-                  or die "bind: $!\n" } 1 .. 2;
-    print join(" ", map { $_->sockport } @s), "\n"')
+out=$(free_ports 2)
 read -r http_port mqtt_port <<< "$out"
 url=http://127.0.0.1:$http_port/axis-cgi/mqtt/client.cgi
-
-nginx_user="" broker_user=""
-if [ "$(id -u)" -eq 0 ]; then
-    nginx_user="user root;"
-    broker_user="user root"
-fi
-
-wait_port() {   # port: until something accepts on 127.0.0.1:port (10 s)
-    perl -MIO::Socket::INET -MTime::HiRes=sleep -e '
-        for (1 .. 1000) {
-            exit 0 if IO::Socket::INET->new("127.0.0.1:$ARGV[0]");
-            sleep 0.01;
-        }
-        die "nothing listens on port $ARGV[0]\n"' "$1"
-}
-
-workers_of() {  # master pid -> its live children (the workers), sorted
-    local f pid
-    for f in /proc/[0-9]*/stat; do
-        read -r pid _ state ppid _ < "$f" 2>/dev/null || continue
-        if [ "$ppid" = "$1" ] && [ "$state" != Z ]; then
-            echo "$pid"
-        fi
-    done 2>/dev/null | sort -n
-}
 
 now() { perl -MTime::HiRes=time -e 'printf "%.3f\n", time'; }
 
 
 # --- broker and nginx ----------------------------------------------------
 
-cat > "$work/mosquitto.conf" <<EOF
-listener         $mqtt_port 127.0.0.1
-allow_anonymous  true
-persistence      false
-log_dest         file $work/logs/mosquitto.log
-log_type         error
-log_type         warning
-log_type         notice
-log_type         information
-$broker_user
+write_broker_conf "$mqtt_port" <<EOF
+log_dest             file $work/logs/mosquitto.log
+log_type             error
+log_type             warning
+log_type             notice
+log_type             information
 EOF
 
 start_broker() {
     mosquitto -c "$work/mosquitto.conf" >> "$work/logs/mosquitto.stderr" 2>&1 &
     broker_pid=$!
-    wait_port "$mqtt_port"
+    wait_port "$mqtt_port" 10
 }
 
 # reuseport: each worker has its own listening socket, so fresh connections
 # spread over all of them (and keep-alive ones stay where they landed)
-cat > "$work/nginx.conf" <<EOF
-daemon            off;
-master_process    on;
-worker_processes  $workers;
-$nginx_user
-error_log  $work/logs/error.log info;
-pid        $work/logs/nginx.pid;
-
-load_module  $module;
-
-events {
-    worker_connections  1024;
-}
-
-http {
-    access_log             off;
-    client_body_temp_path  $work/tmp/body;
-    proxy_temp_path        $work/tmp/proxy;
-    fastcgi_temp_path      $work/tmp/fastcgi;
-    uwsgi_temp_path        $work/tmp/uwsgi;
-    scgi_temp_path         $work/tmp/scgi;
-
+write_nginx_conf nginx "$workers" 1024 info "$module" <<EOF
     axis_mqtt_state_dir  $work/state;
     axis_mqtt_serial     $serial;
 
@@ -189,7 +102,6 @@ http {
             add_header  X-Worker  \$pid  always;
         }
     }
-}
 EOF
 
 
@@ -397,10 +309,8 @@ sample() {    # label: "label pid rss_kb fds threads" per worker
 
 log "broker on :$mqtt_port, nginx ($workers workers) on :$http_port; logs in bench/work-soak/logs"
 start_broker
-nginx -t -q -p "$work/" -c "$work/nginx.conf" -e "$work/logs/error.log"
-nginx -p "$work/" -c "$work/nginx.conf" -e "$work/logs/error.log" &
-nginx_pid=$!
-wait_port "$http_port" || { cat "$work/logs/error.log" >&2; exit 1; }
+nginx -t -q -p "$work/" -c "$work/nginx.conf" -e "$work/logs/nginx-error.log"
+start_nginx nginx_pid nginx "$http_port" 10
 
 perl "$work/client.pl" setup "$url" 0 "$work/known.json"
 wait_status active/connected 15
@@ -531,7 +441,7 @@ done
 check "$rss_ok" "RSS flat on every worker (last <= first + max(10 %, 1 MB))"
 check "$fd_ok" "open fds on every worker equal before / after (+/- 2)"
 
-alerts=$(grep -cE '\[(alert|crit|emerg)\]' "$work/logs/error.log" || true)
+alerts=$(grep -cE '\[(alert|crit|emerg)\]' "$work/logs/nginx-error.log" || true)
 check "$([ "$alerts" -eq 0 ] && echo 1)" "error.log: $alerts [alert]/[crit]/[emerg] lines"
 
 series=""
@@ -561,10 +471,10 @@ if [ -n "$details" ]; then
 fi
 if [ "$alerts" -gt 0 ]; then
     printf '\nerror.log:\n'
-    grep -E '\[(alert|crit|emerg)\]' "$work/logs/error.log" | head -10
+    grep -E '\[(alert|crit|emerg)\]' "$work/logs/nginx-error.log" | head -10
 fi
 
-model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+model=$(cpu_model)
 revision=$(cd "$repo" && git rev-parse --short HEAD 2>/dev/null || echo unknown)
 [ -z "$(cd "$repo" && git status --short -- src ngx_http_axis_mqtt_module.c config 2>/dev/null)" ] \
     || revision="$revision + local changes"
