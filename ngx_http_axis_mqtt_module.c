@@ -75,6 +75,8 @@ static void ngx_http_axis_mqtt_remember(axis_mqtt_request_t *parsed,
     ngx_str_t *body, ngx_uint_t admin);
 static ngx_int_t ngx_http_axis_mqtt_too_large(ngx_http_request_t *r);
 static void ngx_http_axis_mqtt_write(ngx_http_axis_mqtt_ctx_t *ctx);
+static void ngx_http_axis_mqtt_saved(ngx_http_axis_mqtt_ctx_t *ctx,
+    axis_mqtt_error_t *err);
 static void ngx_http_axis_mqtt_wait_handler(ngx_event_t *ev);
 static void ngx_http_axis_mqtt_wait_cleanup(void *data);
 static void ngx_http_axis_mqtt_finish(ngx_http_request_t *r,
@@ -404,17 +406,7 @@ ngx_http_axis_mqtt_write(ngx_http_axis_mqtt_ctx_t *ctx)
         /* NGX_BUSY: another write is in the slot; wait for our turn */
 
     } else if (axis_mqtt_shm_result(shm, ctx->seq, &err) == NGX_OK) {
-
-        if (err.code != AXIS_MQTT_OK) {
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          "axis_mqtt: configuration not saved: %s",
-                          err.message);
-            axis_mqtt_error_set(&err, AXIS_MQTT_ERR_INTERNAL,
-                                "Internal error: the configuration could "
-                                "not be saved");
-        }
-
-        ngx_http_axis_mqtt_finish(r, ctx->api, &err);
+        ngx_http_axis_mqtt_saved(ctx, &err);
         return;
     }
 
@@ -422,18 +414,35 @@ ngx_http_axis_mqtt_write(ngx_http_axis_mqtt_ctx_t *ctx)
         && (ctx->seq == 0
             || axis_mqtt_shm_withdraw(shm, ctx->seq) == NGX_OK))
     {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "axis_mqtt: no owner process saved the command "
-                      "within %d ms", AXIS_MQTT_WAIT_TIMEOUT);
-
         axis_mqtt_error_set(&err, AXIS_MQTT_ERR_INTERNAL,
-                            "Internal error: the configuration could not "
-                            "be saved");
-        ngx_http_axis_mqtt_finish(r, ctx->api, &err);
+                            "no owner process took it within %d ms",
+                            AXIS_MQTT_WAIT_TIMEOUT);
+        ngx_http_axis_mqtt_saved(ctx, &err);
         return;
     }
 
     ngx_add_timer(&ctx->wait, AXIS_MQTT_WAIT_STEP);
+}
+
+
+/* the outcome of a write: its cause, if it failed, in error_log only */
+
+static void
+ngx_http_axis_mqtt_saved(ngx_http_axis_mqtt_ctx_t *ctx,
+    axis_mqtt_error_t *err)
+{
+    ngx_http_request_t  *r = ctx->request;
+
+    if (err->code != AXIS_MQTT_OK) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "axis_mqtt: configuration not saved: %s", err->message);
+
+        axis_mqtt_error_set(err, AXIS_MQTT_ERR_INTERNAL,
+                            "Internal error: the configuration could not "
+                            "be saved");
+    }
+
+    ngx_http_axis_mqtt_finish(r, ctx->api, err);
 }
 
 

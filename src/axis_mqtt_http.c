@@ -101,6 +101,18 @@ axis_mqtt_http_send_json(ngx_http_request_t *r, char *json)
 }
 
 
+void
+axis_mqtt_http_json_headers(ngx_http_request_t *r, off_t len)
+{
+    r->headers_out.status = NGX_HTTP_OK;
+    r->headers_out.status_line.len = 0;
+    r->headers_out.content_length_n = len;
+    ngx_str_set(&r->headers_out.content_type, "application/json");
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+    r->headers_out.content_type_lowcase = NULL;
+}
+
+
 ngx_int_t
 axis_mqtt_http_send_buf(ngx_http_request_t *r, ngx_buf_t *b)
 {
@@ -113,11 +125,7 @@ axis_mqtt_http_send_buf(ngx_http_request_t *r, ngx_buf_t *b)
     b->last_buf = (r == r->main) ? 1 : 0;
     b->last_in_chain = 1;
 
-    r->headers_out.status = NGX_HTTP_OK;
-    r->headers_out.content_length_n = b->last - b->pos;
-    ngx_str_set(&r->headers_out.content_type, "application/json");
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
-    r->headers_out.content_type_lowcase = NULL;
+    axis_mqtt_http_json_headers(r, b->last - b->pos);
 
     rc = ngx_http_send_header(r);
 

@@ -18,6 +18,9 @@ ngx_int_t axis_mqtt_http_read_body(ngx_http_request_t *r, ngx_str_t *body);
 /* answers 200 application/json with the malloc()ed text, then frees it */
 ngx_int_t axis_mqtt_http_send_json(ngx_http_request_t *r, char *json);
 
+/* 200 application/json of len bytes, whatever the headers said before */
+void axis_mqtt_http_json_headers(ngx_http_request_t *r, off_t len);
+
 /* the same with the text in b, which has room for one byte more */
 ngx_int_t axis_mqtt_http_send_buf(ngx_http_request_t *r, ngx_buf_t *b);
 

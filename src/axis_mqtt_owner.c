@@ -256,13 +256,8 @@ axis_mqtt_owner_run_commands(axis_mqtt_owner_t *own)
         err.code = AXIS_MQTT_OK;
         err.message[0] = '\0';
 
-        if (axis_mqtt_store_save(own->shm->state_dir, &own->command, &err)
-            != 0)
-        {
-            ngx_log_error(NGX_LOG_ERR, own->log, 0,
-                          "axis_mqtt: configuration not saved: %s",
-                          err.message);
-        }
+        /* a failure's cause is logged by the worker that answers it */
+        (void) axis_mqtt_store_save(own->shm->state_dir, &own->command, &err);
 
         axis_mqtt_shm_complete(own->shm, seq, &own->command, &err);
 

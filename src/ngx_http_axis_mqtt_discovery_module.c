@@ -380,12 +380,7 @@ ngx_http_axis_mqtt_discovery_answer(ngx_http_request_t *r,
     b->last_buf = 1;
     free(json);
 
-    r->headers_out.status = NGX_HTTP_OK;
-    r->headers_out.status_line.len = 0;
-    r->headers_out.content_length_n = b->last - b->pos;
-    ngx_str_set(&r->headers_out.content_type, "application/json");
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
-    r->headers_out.content_type_lowcase = NULL;
+    axis_mqtt_http_json_headers(r, b->last - b->pos);
 
     if (r->headers_out.content_length) {
         r->headers_out.content_length->hash = 0;
