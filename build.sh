@@ -10,7 +10,7 @@
 #   ./build.sh install  the module into Debian's nginx (modules-enabled)
 #   ./build.sh fuzz [s] the libFuzzer targets of the API core, s seconds
 #   ./build.sh bench    the benchmarks; figures to bench/RESULTS.md
-#   ./build.sh soak     60 s of mixed load with broker restarts; bench/SOAK.md
+#   ./build.sh soak     10 min of mixed load, reloads, broker restarts; bench/SOAK.md
 #   ./build.sh valgrind the nginx tests with nginx under valgrind memcheck
 set -euo pipefail
 

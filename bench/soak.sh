@@ -1,18 +1,27 @@
 #!/usr/bin/env bash
-# Soak of the axis-mqtt module (issue 4), on loopback, bounded in time:
+# Soak of the axis-mqtt module (issues 4 and 8), on loopback, bounded in
+# time:
 #
 #   nginx with 4 workers and a real mosquitto; the client configured and
-#   active; then SOAK_SECONDS (60) of mixed load from several clients:
-#     - status readers on fresh connections (most of the load),
+#   active; then SOAK_SECONDS (600) of mixed load from several clients:
+#     - status load: wrk with SOAK_WRK_CONNECTIONS (8) keep-alive
+#       connections, every answer checked (bench/status-check.lua),
+#     - status readers on fresh connections,
 #     - status readers on keep-alive connections,
 #     - one configuration writer: configureClient with one of a fixed set of
 #       configurations (keep-alive, timeouts, topic prefix, user, password,
-#       clean session all varied), every few hundred ms, each followed by
-#       reads on fresh connections that must show exactly that write,
+#       clean session all varied), every SOAK_WRITER_PAUSE (0.1) s, each one
+#       a reconnect, each followed by reads on fresh connections that must
+#       show exactly that write,
 #     - one activator: activateClient / deactivateClient in turn, each
 #       followed by reads that must show the new state,
 #   while the broker is stopped and started again twice (at 1/3 and 2/3 of
-#   the run, down for SOAK_OUTAGE s each).
+#   the run, down for SOAK_OUTAGE s each) and nginx is reloaded every
+#   SOAK_RELOAD_EVERY (120) s.  This is the mix that crashed the owner
+#   (issue 8): status load + reconnections + reloads + broker restarts.
+#   nginx runs with t/lib/slow/slow_strftime.c preloaded, which makes the
+#   announcements' strftime() take SOAK_SLOW_US (5000) us: it widens races
+#   on the announcements' path as a preempted thread would (0: off).
 #
 # Checks (any failure: exit 1):
 #   - zero failed requests: every answer HTTP 200, application/json, the
@@ -20,10 +29,13 @@
 #   - zero inconsistent answers: every status shows one of the written
 #     configurations, whole (never a mix of two), and a writer's next reads
 #     on any worker show its write;
-#   - every worker answered; no worker died (the same pids at the end);
+#   - wrk: every answer well-formed, no error, connections closed only by
+#     the reloads;
+#   - every worker answered; no worker exited on a signal (error.log);
 #   - RSS of each worker, sampled every 5 s under load, is flat: the last
 #     sample <= the first + max(10 %, 1 MB);
-#   - open fds of each worker (idle, connected) before and after: +/- 2;
+#   - open fds of all workers (idle, connected) before and after: +/- 2
+#     per worker;
 #   - error.log without [alert], [crit] or [emerg];
 #   - the client is active and connected again at the end.
 #
@@ -40,18 +52,21 @@ module=${AXIS_MQTT_MODULE:-$repo/build/ngx_http_axis_mqtt_module.so}
 work=$bench/work-soak
 
 # knobs
-seconds=${SOAK_SECONDS:-60}
+seconds=${SOAK_SECONDS:-600}
 outage=${SOAK_OUTAGE:-1}
-fresh_readers=${SOAK_FRESH_READERS:-4}
-keepalive_readers=${SOAK_KEEPALIVE_READERS:-2}
-writer_pause=${SOAK_WRITER_PAUSE:-0.5}
+fresh_readers=${SOAK_FRESH_READERS:-2}
+keepalive_readers=${SOAK_KEEPALIVE_READERS:-1}
+wrk_connections=${SOAK_WRK_CONNECTIONS:-8}
+reload_every=${SOAK_RELOAD_EVERY:-120}
+slow_us=${SOAK_SLOW_US:-5000}
+writer_pause=${SOAK_WRITER_PAUSE:-0.1}
 toggle_pause=${SOAK_TOGGLE_PAUSE:-2}
 sample_every=5
 workers=4
 serial=ACCC8E012345
 client_id=soak-gateway
 
-require_tools soak "./build.sh deps" nginx mosquitto perl
+require_tools soak "./build.sh deps" nginx mosquitto perl wrk
 [ -f "$module" ] || "$repo/build.sh" build
 
 invocation=$(invocation_of soak soak.sh)
@@ -310,7 +325,14 @@ sample() {    # label: "label pid rss_kb fds threads" per worker
 log "broker on :$mqtt_port, nginx ($workers workers) on :$http_port; logs in bench/work-soak/logs"
 start_broker
 nginx -t -q -p "$work/" -c "$work/nginx.conf" -e "$work/logs/nginx-error.log"
-start_nginx nginx_pid nginx "$http_port" 10
+preload=""
+if [ "$slow_us" -gt 0 ]; then
+    gcc -shared -fPIC -O2 -o "$work/slow_strftime.so" \
+        "$repo/t/lib/slow/slow_strftime.c" -ldl
+    preload="$work/slow_strftime.so"
+fi
+LD_PRELOAD=$preload AXIS_MQTT_SLOW_US=$slow_us \
+    start_nginx nginx_pid nginx "$http_port" 10
 
 perl "$work/client.pl" setup "$url" 0 "$work/known.json"
 wait_status active/connected 15
@@ -328,16 +350,25 @@ for i in $(seq "$fresh_readers"); do spawn fresh "$i"; done
 for i in $(seq "$keepalive_readers"); do spawn keepalive "$i"; done
 spawn writer 1
 spawn activator 1
-log "load for $seconds s: $fresh_readers fresh + $keepalive_readers keep-alive readers," \
-    "1 configuration writer, 1 activator; broker restarts at $((seconds / 3)) s and $((2 * seconds / 3)) s"
+wrk -t2 -c"$wrk_connections" -d"${seconds}s" -s "$bench/status-check.lua" "$url" \
+    > "$work/clients/wrk.out" 2>&1 &
+client_pids+=($!)
+log "load for $seconds s: wrk ($wrk_connections connections), $fresh_readers fresh +" \
+    "$keepalive_readers keep-alive readers, 1 configuration writer, 1 activator;" \
+    "broker restarts at $((seconds / 3)) s and $((2 * seconds / 3)) s, a reload every $reload_every s"
 
 # the timeline: samples every 5 s, the broker restarted at 1/3 and 2/3
 : > "$work/rss.txt"
-restarts=0
+restarts=0 reloads=0
 restart_at=("$((seconds / 3))" "$((2 * seconds / 3))")
 t=0
 while [ "$t" -le "$seconds" ]; do
     sample "$t" >> "$work/rss.txt"
+    if [ "$t" -gt 0 ] && [ $((t % reload_every)) -eq 0 ] && [ "$t" -lt "$seconds" ]; then
+        log "$(date +%T) reload $((reloads + 1))"
+        kill -HUP "$nginx_pid"
+        reloads=$((reloads + 1))
+    fi
     for r in "${restart_at[@]}"; do
         if [ "$r" -ge "$t" ] && [ "$r" -lt $((t + sample_every)) ]; then
             perl -MTime::HiRes=sleep -e 'sleep $ARGV[0] + $ARGV[1] - $ARGV[2]' \
@@ -410,21 +441,35 @@ check() {   # ok? description
 }
 checks=""
 
+read -r _ wrk_good _ wrk_bad _ wrk_errors _ wrk_closed \
+    <<< "$(grep -E '^good ' "$work/clients/wrk.out" || echo 'good 0 bad ? errors ? closed ?')"
+crashes=$(grep -c 'exited on signal' "$work/logs/nginx-error.log" || true)
 requests=$(field requests)
 failed=$(field failed)
 inconsistent=$(field inconsistent)
 check "$([ "$clients_ok" = 1 ] && [ "$(field clients)" -eq $((fresh_readers + keepalive_readers + 2)) ] && echo 1)" \
     "every client ran to the end and reported"
+check "$([ "$wrk_good" -gt 0 ] && [ "$wrk_bad" = 0 ] && [ "$wrk_errors" = 0 ] && echo 1)" \
+    "wrk: $wrk_good well-formed status answers, $wrk_bad not, $wrk_errors errors"
+check "$([ "$wrk_closed" != "?" ] && [ "$wrk_closed" -le $((2 * reloads * wrk_connections)) ] && echo 1)" \
+    "wrk: $wrk_closed connections closed by nginx, at most $((2 * wrk_connections)) per reload ($reloads reloads)"
 check "$([ "$failed" -eq 0 ] && [ "$requests" -gt 0 ] && echo 1)" "failed requests: $failed of $requests"
 check "$([ "$inconsistent" -eq 0 ] && echo 1)" "inconsistent answers: $inconsistent"
-check "$([ "$(field answered)" -eq "$workers" ] && echo 1)" "workers that answered: $(field answered) of $workers"
-check "$([ "$workers_before" = "$workers_after" ] && echo 1)" "the same workers before and after (no crash): $workers_after"
+check "$([ "$(field answered)" -ge "$workers" ] && echo 1)" "workers that answered: $(field answered) ($workers a generation, $reloads reloads)"
+check "$([ "$crashes" -eq 0 ] && echo 1)" "workers that exited on a signal: $crashes"
+[ "$reloads" -gt 0 ] || [ "$workers_before" = "$workers_after" ] \
+    || check 0 "the same workers before and after without a reload: $workers_before / $workers_after"
 check "$([ "$restarts" -eq 2 ] && [ "$connected_at_end" = yes ] && echo 1)" \
     "broker restarted $restarts times; active/connected on every worker at the end: $connected_at_end"
 
 # per worker: RSS first / last / max under load, fds and threads idle before / after
 rows=""
-rss_ok=1 fd_ok=1
+rss_ok=1
+fds_before=$(awk '$1 == "idle-before" { n += $4 } END { print n + 0 }' "$work/fds.txt")
+fds_after=$(awk '$1 == "idle-after" { n += $4 } END { print n + 0 }' "$work/fds.txt")
+fd_ok=0
+[ $((fds_after - fds_before)) -le $((2 * workers)) ] \
+    && [ $((fds_before - fds_after)) -le $((2 * workers)) ] && fd_ok=1
 for pid in $workers_after; do
     read -r first last max <<< "$(awk -v p="$pid" '$2 == p { if (!n++) f = $3; l = $3; if ($3 > m) m = $3 }
                                       END { print f + 0, l + 0, m + 0 }' "$work/rss.txt")"
@@ -433,38 +478,38 @@ for pid in $workers_after; do
     allowed=$(( first / 10 > 1024 ? first / 10 : 1024 ))
     flat=yes
     [ "$last" -le $((first + allowed)) ] || { flat=no; rss_ok=0; }
-    fds=yes
-    [ -n "$fd0" ] && [ -n "$fd1" ] && [ $((fd1 - fd0)) -le 2 ] && [ $((fd0 - fd1)) -le 2 ] \
-        || { fds=no; fd_ok=0; }
-    rows+="| $pid | $first | $last | $max | $((last - first)) | $flat | ${fd0:-?} / ${fd1:-?} | $fds | ${th0:-?} / ${th1:-?} |"$'\n'
+    rows+="| $pid | $first | $last | $max | $((last - first)) | $flat | ${fd0:-new} / ${fd1:-?} | ${th0:-new} / ${th1:-?} |"$'\n'
 done
 check "$rss_ok" "RSS flat on every worker (last <= first + max(10 %, 1 MB))"
-check "$fd_ok" "open fds on every worker equal before / after (+/- 2)"
+check "$fd_ok" "open fds of all workers before / after, idle: $fds_before / $fds_after (+/- 2 per worker)"
 
 alerts=$(grep -cE '\[(alert|crit|emerg)\]' "$work/logs/nginx-error.log" || true)
 check "$([ "$alerts" -eq 0 ] && echo 1)" "error.log: $alerts [alert]/[crit]/[emerg] lines"
 
-series=""
-for pid in $workers_after; do
-    series+="    $pid: $(awk -v p="$pid" '$2 == p { printf "%s ", $3 }' "$work/rss.txt")"$'\n'
-done
+# every worker that lived during the run, from its first sample: "t:rss/fds"
+series=$(awk '!($2 in seen) { seen[$2] = 1; order[++n] = $2 }
+              { s[$2] = s[$2] sprintf("%s:%s/%s ", $1, $3, $4) }
+              END { for (i = 1; i <= n; i++) printf "    %s: %s\n", order[i], s[order[i]] }' \
+              "$work/rss.txt")$'\n'
 
 table="| check | result |
 |---|---|
 ${checks}
-| worker | RSS first KB | RSS last KB | RSS max KB | last - first KB | flat | fds before / after (idle) | fds | threads before / after |
-|---|---|---|---|---|---|---|---|---|
+| worker | RSS first KB | RSS last KB | RSS max KB | last - first KB | flat | fds before / after (idle) | threads before / after |
+|---|---|---|---|---|---|---|---|
 ${rows}
 | load | |
 |---|---|
-| duration | ${elapsed} s (${seconds} s asked), broker down ${outage} s at $((seconds / 3)) s and $((2 * seconds / 3)) s |
-| clients | $fresh_readers status readers on fresh connections, $keepalive_readers on keep-alive, 1 configuration writer (every ${writer_pause} s + reads), 1 activator (every ${toggle_pause} s + reads) |
-| requests | $requests ($(field rate)/s), slowest answer $(field max_ms) ms |
+| duration | ${elapsed} s (${seconds} s asked), broker down ${outage} s at $((seconds / 3)) s and $((2 * seconds / 3)) s, $reloads reloads |
+| clients | wrk on getClientStatus ($wrk_connections keep-alive connections), $fresh_readers status readers on fresh connections, $keepalive_readers on keep-alive, 1 configuration writer (every ${writer_pause} s + reads), 1 activator (every ${toggle_pause} s + reads) |
+| wrk | $wrk_good answers ($((wrk_good / ${elapsed%.*}))/s), $wrk_bad malformed, $wrk_errors errors, $wrk_closed connections closed by reloads |
+| crashes | $crashes workers exited on a signal |
+| requests (Perl clients) | $requests ($(field rate)/s), slowest answer $(field max_ms) ms |
 | by method | $(field methods) |
 | by worker | $(field workers) |
 | status answers | $(field statuses) |"
 
-printf '\n%s\n\nRSS of each worker every %s s under load (KB):\n%s' "$table" "$sample_every" "$series"
+printf '\n%s\n\nRSS (KB) / open fds of each worker every %s s under load (seconds:RSS/fds):\n%s' "$table" "$sample_every" "$series"
 details=$(grep -E '^(failure|inconsistency) ' <<< "$report" || true)
 if [ -n "$details" ]; then
     printf '\nfirst failures / inconsistencies:\n%s\n' "$details"
@@ -487,16 +532,18 @@ $(uname -sr); nginx $(nginx -v 2>&1 | sed 's|.*/||'), $(mosquitto -h 2>/dev/null
 Date: $(date -u '+%Y-%m-%d %H:%M UTC'); module built $built, checkout $revision.
 Command: \`$invocation\` (bench/soak.sh; knobs: SOAK_SECONDS=$seconds SOAK_OUTAGE=$outage
 SOAK_FRESH_READERS=$fresh_readers SOAK_KEEPALIVE_READERS=$keepalive_readers
+SOAK_WRK_CONNECTIONS=$wrk_connections SOAK_RELOAD_EVERY=$reload_every SOAK_SLOW_US=$slow_us
 SOAK_WRITER_PAUSE=$writer_pause SOAK_TOGGLE_PAUSE=$toggle_pause).
 
 Result: $([ "$failures" -eq 0 ] && echo "every check passed" || echo "$failures check(s) FAILED").
 
-RSS is sampled every $sample_every s under load (first sample when the load starts); fds and
-threads are counted with the workers idle and the client connected, before and after.
+RSS is sampled every $sample_every s under load (first sample when the load starts; a worker
+of a later generation from its first sample); fds and threads are counted with the workers idle
+and the client connected, before and after.  The series below also has the open fds.
 
 $table
 
-RSS of each worker every $sample_every s under load (KB):
+RSS (KB) / open fds of each worker every $sample_every s under load (seconds:RSS/fds):
 
 $series
 EOF

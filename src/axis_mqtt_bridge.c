@@ -7,7 +7,8 @@
  * Paho's mutex through a blocking DNS lookup.  So no Paho call is made in
  * the nginx event loop: the bridge thread owns the client and its state
  * machine, the event loop hands it the saved state, and Paho's callbacks
- * hand it their events.
+ * post their events to its mailbox (axis_mqtt_mailbox.c, which says
+ * what a callback may touch: the mailbox and nothing else).
  *
  * One Paho client per connection attempt: it is created for the
  * configuration it connects with and destroyed when that attempt ends,
@@ -26,6 +27,7 @@
 #include <MQTTAsync.h>
 
 #include "axis_mqtt_bridge.h"
+#include "axis_mqtt_mailbox.h"
 #include "axis_mqtt_message.h"
 #include "axis_mqtt_probe.h"
 
@@ -41,8 +43,6 @@
 #define AXIS_MQTT_RETRY_MAX        10000
 #define AXIS_MQTT_GUARD_WAIT       3000
 #define AXIS_MQTT_JOIN_WAIT        3
-#define AXIS_MQTT_EVENTS           32
-#define AXIS_MQTT_CAUSE_LEN        200
 #define AXIS_MQTT_CAUSES           8
 #define AXIS_MQTT_PROBE_WAIT       3000
 
@@ -67,44 +67,19 @@ typedef enum {
 } axis_mqtt_phase_e;
 
 
-typedef enum {
-    AXIS_MQTT_EV_CONNECTED = 0,
-    AXIS_MQTT_EV_CONNECT_FAILED,
-    AXIS_MQTT_EV_LOST,
-    AXIS_MQTT_EV_FAREWELL_DONE,
-    AXIS_MQTT_EV_STOPPED,
-    AXIS_MQTT_EV_ALIVE
-} axis_mqtt_event_e;
-
+/*
+ * Nothing here is shared with Paho's threads: what they hand over goes
+ * through the mailbox.
+ */
 
 typedef struct {
-    axis_mqtt_event_e        type;
-    ngx_uint_t               generation;
-    int                      code;
-    char                     message[AXIS_MQTT_CAUSE_LEN];
-} axis_mqtt_event_t;
-
-
-typedef struct {
-    /* set before the thread starts */
+    /* the event loop's, set before the thread starts */
     axis_mqtt_shm_ctx_t     *shm;
     ngx_log_t               *log;
     ngx_fd_t                 wake_fd;
     pthread_t                thread;
     ngx_uint_t               started;       /* the thread runs */
     ngx_uint_t               paho_ready;    /* MQTTAsync_global_init done */
-
-    /* under "lock": what the event loop and Paho's threads hand over */
-    pthread_mutex_t          lock;
-    pthread_cond_t           cond;
-    axis_mqtt_state_t        next;
-    ngx_uint_t               next_set;
-    ngx_uint_t               stop;          /* the owner quits */
-    ngx_uint_t               stopped;       /* ... and may let go now */
-    axis_mqtt_event_t        events[AXIS_MQTT_EVENTS];
-    ngx_uint_t               nevents;
-    char                     tls_error[AXIS_MQTT_CAUSE_LEN];
-    ngx_uint_t               tls_error_generation;
 
     /* the bridge thread's own */
     MQTTAsync                client;
@@ -135,19 +110,18 @@ typedef struct {
     unsigned char            alpn[AXIS_MQTT_NAME_LEN + 2];
     axis_mqtt_publication_t  will;
     axis_mqtt_publication_t  farewell;
-    axis_mqtt_publication_t  announcement;  /* Paho's thread writes it */
+    axis_mqtt_publication_t  announcement;
 } axis_mqtt_bridge_t;
 
 
 static void axis_mqtt_bridge_pin(void);
 static void *axis_mqtt_bridge_main(void *data);
-static void axis_mqtt_bridge_wait(axis_mqtt_bridge_t *b,
-    axis_mqtt_event_t *events, ngx_uint_t *nevents, ngx_uint_t *have_next,
-    ngx_uint_t *stop);
+static ngx_msec_t axis_mqtt_bridge_next_deadline(axis_mqtt_bridge_t *b);
 static void axis_mqtt_bridge_event(axis_mqtt_bridge_t *b,
     axis_mqtt_event_t *ev);
 static void axis_mqtt_bridge_act(axis_mqtt_bridge_t *b);
 static void axis_mqtt_bridge_connect(axis_mqtt_bridge_t *b);
+static void axis_mqtt_bridge_announce(axis_mqtt_bridge_t *b);
 static ngx_int_t axis_mqtt_bridge_options(axis_mqtt_bridge_t *b,
     MQTTAsync_connectOptions *opts, MQTTAsync_SSLOptions *ssl,
     MQTTAsync_willOptions *will);
@@ -166,30 +140,9 @@ static void axis_mqtt_bridge_timers(axis_mqtt_bridge_t *b);
 static void axis_mqtt_bridge_ask(axis_mqtt_bridge_t *b);
 static void axis_mqtt_bridge_lost(axis_mqtt_bridge_t *b);
 static ngx_msec_t axis_mqtt_bridge_half_interval(axis_mqtt_bridge_t *b);
-static void axis_mqtt_bridge_post(ngx_uint_t generation,
-    axis_mqtt_event_e type, int code, const char *message);
-static ngx_msec_t axis_mqtt_now(void);
-
-static void axis_mqtt_on_connect(void *context, MQTTAsync_successData *data);
-static void axis_mqtt_on_connect_failure(void *context,
-    MQTTAsync_failureData *data);
-static void axis_mqtt_on_connection_lost(void *context, char *cause);
-static int axis_mqtt_on_message(void *context, char *topic, int topic_len,
-    MQTTAsync_message *message);
-static void axis_mqtt_on_farewell(void *context, MQTTAsync_successData *data);
-static void axis_mqtt_on_farewell_failure(void *context,
-    MQTTAsync_failureData *data);
-static void axis_mqtt_on_stopped(void *context, MQTTAsync_successData *data);
-static void axis_mqtt_on_stopped_failure(void *context,
-    MQTTAsync_failureData *data);
-static int axis_mqtt_on_tls_error(const char *str, size_t len, void *u);
-static void axis_mqtt_on_alive(void *context, MQTTAsync_successData *data);
 
 
-static axis_mqtt_bridge_t  axis_mqtt_bridge = {
-    .lock = PTHREAD_MUTEX_INITIALIZER,
-    .cond = PTHREAD_COND_INITIALIZER
-};
+static axis_mqtt_bridge_t  axis_mqtt_bridge;
 
 
 static const char  *axis_mqtt_connack_causes[] = {
@@ -216,11 +169,8 @@ axis_mqtt_bridge_start(axis_mqtt_shm_ctx_t *shm, ngx_fd_t wake_fd,
     b->shm = shm;
     b->wake_fd = wake_fd;
     b->log = log;
-    b->next = *state;
-    b->next_set = 1;
-    b->stop = 0;
-    b->stopped = 0;
-    b->nevents = 0;
+
+    axis_mqtt_mailbox_open(state);
 
     if (!b->paho_ready) {
         /* nginx has initialised OpenSSL already */
@@ -252,55 +202,29 @@ axis_mqtt_bridge_start(axis_mqtt_shm_ctx_t *shm, ngx_fd_t wake_fd,
 void
 axis_mqtt_bridge_apply(const axis_mqtt_state_t *state)
 {
-    axis_mqtt_bridge_t  *b = &axis_mqtt_bridge;
-
-    if (!b->started) {
-        return;
+    if (axis_mqtt_bridge.started) {
+        axis_mqtt_mailbox_apply(state);
     }
-
-    pthread_mutex_lock(&b->lock);
-
-    b->next = *state;
-    b->next_set = 1;
-    pthread_cond_signal(&b->cond);
-
-    pthread_mutex_unlock(&b->lock);
 }
 
 
 void
 axis_mqtt_bridge_stop(void)
 {
-    axis_mqtt_bridge_t  *b = &axis_mqtt_bridge;
-
-    if (!b->started) {
-        return;
+    if (axis_mqtt_bridge.started) {
+        axis_mqtt_mailbox_stop();
     }
-
-    pthread_mutex_lock(&b->lock);
-
-    b->stop = 1;
-    pthread_cond_signal(&b->cond);
-
-    pthread_mutex_unlock(&b->lock);
 }
 
 
 ngx_int_t
 axis_mqtt_bridge_stopped(void)
 {
-    ngx_uint_t           stopped;
-    axis_mqtt_bridge_t  *b = &axis_mqtt_bridge;
-
-    if (!b->started) {
+    if (!axis_mqtt_bridge.started) {
         return 1;
     }
 
-    pthread_mutex_lock(&b->lock);
-    stopped = b->stopped;
-    pthread_mutex_unlock(&b->lock);
-
-    return stopped;
+    return axis_mqtt_mailbox_stopped();
 }
 
 
@@ -359,8 +283,8 @@ axis_mqtt_bridge_main(void *data)
 {
     axis_mqtt_bridge_t  *b = data;
 
-    ngx_uint_t         i, n, have_next, stop;
-    axis_mqtt_event_t  events[AXIS_MQTT_EVENTS];
+    ngx_uint_t        i;
+    axis_mqtt_mail_t  mail;
 
     b->client = NULL;
     b->phase = AXIS_MQTT_IDLE;
@@ -371,15 +295,16 @@ axis_mqtt_bridge_main(void *data)
     b->ncauses = 0;
 
     for ( ;; ) {
-        axis_mqtt_bridge_wait(b, events, &n, &have_next, &stop);
+        axis_mqtt_mailbox_take(axis_mqtt_bridge_next_deadline(b), &mail,
+                               &b->desired);
 
-        for (i = 0; i < n; i++) {
-            if (events[i].generation == b->generation) {
-                axis_mqtt_bridge_event(b, &events[i]);
+        for (i = 0; i < mail.nevents; i++) {
+            if (mail.events[i].generation == b->generation) {
+                axis_mqtt_bridge_event(b, &mail.events[i]);
             }
         }
 
-        if (stop && !b->stopping) {
+        if (mail.stop && !b->stopping) {
             b->stopping = 1;
             b->desired.active = 0;
 
@@ -397,7 +322,7 @@ axis_mqtt_bridge_main(void *data)
                 axis_mqtt_bridge_left(b);
             }
 
-        } else if (have_next && !b->stopping) {
+        } else if (mail.have_next && !b->stopping) {
             axis_mqtt_bridge_act(b);
         }
 
@@ -410,71 +335,28 @@ axis_mqtt_bridge_main(void *data)
 }
 
 
-static void
-axis_mqtt_bridge_wait(axis_mqtt_bridge_t *b, axis_mqtt_event_t *events,
-    ngx_uint_t *nevents, ngx_uint_t *have_next, ngx_uint_t *stop)
-{
-    ngx_uint_t       i;
-    ngx_msec_t       now, due, deadlines[4];
-    struct timespec  ts;
+/* the earliest of the bridge's deadlines; 0: none */
 
-    /* the bridge thread's own: they change only in this thread */
+static ngx_msec_t
+axis_mqtt_bridge_next_deadline(axis_mqtt_bridge_t *b)
+{
+    ngx_uint_t  i;
+    ngx_msec_t  due, deadlines[4];
+
     deadlines[0] = b->retry_at;
     deadlines[1] = b->guard_at;
     deadlines[2] = b->ask_at;
     deadlines[3] = b->answer_by;
 
-    pthread_mutex_lock(&b->lock);
+    due = 0;
 
-    for ( ;; ) {
-        if (b->nevents || b->next_set || (b->stop && !b->stopping)) {
-            break;
+    for (i = 0; i < 4; i++) {
+        if (deadlines[i] && (due == 0 || deadlines[i] < due)) {
+            due = deadlines[i];
         }
-
-        now = axis_mqtt_now();
-        due = 0;
-
-        for (i = 0; i < 4; i++) {
-            if (deadlines[i] && (due == 0 || deadlines[i] < due)) {
-                due = deadlines[i];
-            }
-        }
-
-        if (due == 0) {
-            pthread_cond_wait(&b->cond, &b->lock);
-            continue;
-        }
-
-        if ((ngx_msec_int_t) (due - now) <= 0) {
-            break;
-        }
-
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += (due - now) / 1000;
-        ts.tv_nsec += ((due - now) % 1000) * 1000000;
-
-        if (ts.tv_nsec >= 1000000000) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000;
-        }
-
-        (void) pthread_cond_timedwait(&b->cond, &b->lock, &ts);
     }
 
-    *nevents = b->nevents;
-    ngx_memcpy(events, b->events, b->nevents * sizeof(axis_mqtt_event_t));
-    b->nevents = 0;
-
-    *have_next = b->next_set;
-
-    if (b->next_set) {
-        b->desired = b->next;
-        b->next_set = 0;
-    }
-
-    *stop = b->stop;
-
-    pthread_mutex_unlock(&b->lock);
+    return due;
 }
 
 
@@ -494,6 +376,8 @@ axis_mqtt_bridge_event(axis_mqtt_bridge_t *b, axis_mqtt_event_t *ev)
 
         ngx_log_error(NGX_LOG_INFO, b->log, 0,
                       "axis_mqtt: connected to %s", b->uri);
+
+        axis_mqtt_bridge_announce(b);
 
         /* saved meanwhile: inactive, or another configuration */
         axis_mqtt_bridge_act(b);
@@ -626,16 +510,16 @@ axis_mqtt_bridge_connect(axis_mqtt_bridge_t *b)
 
     rc = MQTTAsync_setCallbacks(b->client,
                                 (void *) (uintptr_t) b->generation,
-                                axis_mqtt_on_connection_lost,
-                                axis_mqtt_on_message, NULL);
+                                axis_mqtt_paho_on_connection_lost,
+                                axis_mqtt_paho_on_message, NULL);
     if (rc != MQTTASYNC_SUCCESS) {
         axis_mqtt_bridge_failed(b, MQTTAsync_strerror(rc));
         return;
     }
 
     opts.context = (void *) (uintptr_t) b->generation;
-    opts.onSuccess = axis_mqtt_on_connect;
-    opts.onFailure = axis_mqtt_on_connect_failure;
+    opts.onSuccess = axis_mqtt_paho_on_connect;
+    opts.onFailure = axis_mqtt_paho_on_connect_failure;
 
     rc = MQTTAsync_connect(b->client, &opts);
 
@@ -649,6 +533,39 @@ axis_mqtt_bridge_connect(axis_mqtt_bridge_t *b)
     ngx_log_debug2(NGX_LOG_DEBUG_CORE, b->log, 0,
                    "axis_mqtt: connecting to %s as \"%s\"", b->uri,
                    client_id);
+}
+
+
+/*
+ * The connect message, before anything else is sent on the connection;
+ * the first thing the bridge does once the broker has accepted it.
+ */
+
+static void
+axis_mqtt_bridge_announce(axis_mqtt_bridge_t *b)
+{
+    int                rc;
+    MQTTAsync_message  msg = MQTTAsync_message_initializer;
+
+    if (axis_mqtt_message_build(&b->announcement, &b->running,
+                                AXIS_MQTT_CONNECT_MESSAGE, b->shm->serial,
+                                time(NULL)) != 1)
+    {
+        return;
+    }
+
+    msg.payload = b->announcement.payload;
+    msg.payloadlen = ngx_strlen(b->announcement.payload);
+    msg.qos = b->announcement.qos;
+    msg.retained = b->announcement.retain;
+
+    rc = MQTTAsync_sendMessage(b->client, b->announcement.topic, &msg, NULL);
+
+    if (rc != MQTTASYNC_SUCCESS) {
+        ngx_log_error(NGX_LOG_WARN, b->log, 0,
+                      "axis_mqtt: the connect message could not be sent: %s",
+                      MQTTAsync_strerror(rc));
+    }
 }
 
 
@@ -731,7 +648,7 @@ axis_mqtt_bridge_options(axis_mqtt_bridge_t *b,
 
     ssl->enableServerCertAuth = conf->validate_server_cert;
     ssl->verify = conf->validate_server_cert;   /* the host name, too */
-    ssl->ssl_error_cb = axis_mqtt_on_tls_error;
+    ssl->ssl_error_cb = axis_mqtt_paho_on_tls_error;
     ssl->ssl_error_context = (void *) (uintptr_t) b->generation;
 
     if (conf->ca_cert_id[0] != '\0') {
@@ -794,7 +711,7 @@ axis_mqtt_bridge_farewell(axis_mqtt_bridge_t *b)
     if (b->phase != AXIS_MQTT_CONNECTED
         || axis_mqtt_message_build(&b->farewell, &b->running,
                                    AXIS_MQTT_DISCONNECT_MESSAGE,
-                                   b->shm->serial, ngx_time()) != 1)
+                                   b->shm->serial, time(NULL)) != 1)
     {
         axis_mqtt_bridge_leave(b);
         return;
@@ -806,8 +723,8 @@ axis_mqtt_bridge_farewell(axis_mqtt_bridge_t *b)
     msg.retained = b->farewell.retain;
 
     resp.context = (void *) (uintptr_t) b->generation;
-    resp.onSuccess = axis_mqtt_on_farewell;
-    resp.onFailure = axis_mqtt_on_farewell_failure;
+    resp.onSuccess = axis_mqtt_paho_on_farewell;
+    resp.onFailure = axis_mqtt_paho_on_farewell_failure;
 
     rc = MQTTAsync_sendMessage(b->client, b->farewell.topic, &msg, &resp);
 
@@ -845,8 +762,8 @@ axis_mqtt_bridge_leave(axis_mqtt_bridge_t *b)
 
     opts.timeout = AXIS_MQTT_GUARD_WAIT / 2;
     opts.context = (void *) (uintptr_t) b->generation;
-    opts.onSuccess = axis_mqtt_on_stopped;
-    opts.onFailure = axis_mqtt_on_stopped_failure;
+    opts.onSuccess = axis_mqtt_paho_on_stopped;
+    opts.onFailure = axis_mqtt_paho_on_stopped_failure;
 
     rc = MQTTAsync_disconnect(b->client, &opts);
 
@@ -878,16 +795,7 @@ axis_mqtt_bridge_left(axis_mqtt_bridge_t *b)
     axis_mqtt_bridge_teardown(b);
 
     if (b->stopping) {
-        /* under the lock: once "stopped" is seen, the FIFO is ours no more */
-        pthread_mutex_lock(&b->lock);
-
-        b->stopped = 1;
-
-        if (write(b->wake_fd, "!", 1) == -1) {
-            /* EAGAIN: the full FIFO already holds a wake-up */
-        }
-
-        pthread_mutex_unlock(&b->lock);
+        axis_mqtt_mailbox_set_stopped(b->wake_fd);
     }
 
     if (old != NULL) {
@@ -971,15 +879,7 @@ axis_mqtt_bridge_explain(axis_mqtt_bridge_t *b, axis_mqtt_event_t *ev,
         return;
     }
 
-    pthread_mutex_lock(&b->lock);
-
-    tls[0] = '\0';
-
-    if (b->tls_error_generation == ev->generation) {
-        ngx_cpystrn((u_char *) tls, (u_char *) b->tls_error, sizeof(tls));
-    }
-
-    pthread_mutex_unlock(&b->lock);
+    axis_mqtt_mailbox_tls_error(ev->generation, tls, sizeof(tls));
 
     /* "certificate verify failed" is all OpenSSL says: the probe says why */
 
@@ -1161,7 +1061,7 @@ axis_mqtt_bridge_ask(axis_mqtt_bridge_t *b)
     MQTTAsync_responseOptions  resp = MQTTAsync_responseOptions_initializer;
 
     resp.context = (void *) (uintptr_t) b->generation;
-    resp.onSuccess = axis_mqtt_on_alive;
+    resp.onSuccess = axis_mqtt_paho_on_alive;
 
     b->ask_at = 0;
 
@@ -1170,181 +1070,4 @@ axis_mqtt_bridge_ask(axis_mqtt_bridge_t *b)
     {
         b->answer_by = axis_mqtt_bridge_half_interval(b);
     }
-}
-
-
-static ngx_msec_t
-axis_mqtt_now(void)
-{
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-
-    return (ngx_msec_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-
-/* Paho's threads: queue and signal, nothing more */
-
-static void
-axis_mqtt_bridge_post(ngx_uint_t generation, axis_mqtt_event_e type,
-    int code, const char *message)
-{
-    axis_mqtt_bridge_t  *b = &axis_mqtt_bridge;
-    axis_mqtt_event_t   *ev;
-
-    pthread_mutex_lock(&b->lock);
-
-    if (b->nevents < AXIS_MQTT_EVENTS) {
-        ev = &b->events[b->nevents++];
-        ev->type = type;
-        ev->generation = generation;
-        ev->code = code;
-        ev->message[0] = '\0';
-
-        if (message != NULL) {
-            ngx_cpystrn((u_char *) ev->message, (u_char *) message,
-                        sizeof(ev->message));
-        }
-    }
-
-    pthread_cond_signal(&b->cond);
-
-    pthread_mutex_unlock(&b->lock);
-}
-
-
-static void
-axis_mqtt_on_connect(void *context, MQTTAsync_successData *data)
-{
-    axis_mqtt_bridge_t  *b = &axis_mqtt_bridge;
-
-    MQTTAsync_message   msg = MQTTAsync_message_initializer;
-
-    /*
-     * Announced from here, before anything else can be sent; the running
-     * configuration does not change while this client exists.
-     */
-
-    if (axis_mqtt_message_build(&b->announcement, &b->running,
-                                AXIS_MQTT_CONNECT_MESSAGE, b->shm->serial,
-                                time(NULL)) == 1)
-    {
-        msg.payload = b->announcement.payload;
-        msg.payloadlen = strlen(b->announcement.payload);
-        msg.qos = b->announcement.qos;
-        msg.retained = b->announcement.retain;
-
-        (void) MQTTAsync_sendMessage(b->client, b->announcement.topic, &msg,
-                                     NULL);
-    }
-
-    axis_mqtt_bridge_post((uintptr_t) context, AXIS_MQTT_EV_CONNECTED, 0,
-                          NULL);
-}
-
-
-static void
-axis_mqtt_on_connect_failure(void *context, MQTTAsync_failureData *data)
-{
-    axis_mqtt_bridge_post((uintptr_t) context, AXIS_MQTT_EV_CONNECT_FAILED,
-                          data ? data->code : MQTTASYNC_FAILURE,
-                          data ? data->message : NULL);
-}
-
-
-static void
-axis_mqtt_on_connection_lost(void *context, char *cause)
-{
-    axis_mqtt_bridge_post((uintptr_t) context, AXIS_MQTT_EV_LOST, 0, NULL);
-}
-
-
-static int
-axis_mqtt_on_message(void *context, char *topic, int topic_len,
-    MQTTAsync_message *message)
-{
-    /* nothing is subscribed; a broker that sends anyway is ignored */
-    MQTTAsync_freeMessage(&message);
-    MQTTAsync_free(topic);
-
-    return 1;
-}
-
-
-static void
-axis_mqtt_on_farewell(void *context, MQTTAsync_successData *data)
-{
-    axis_mqtt_bridge_post((uintptr_t) context, AXIS_MQTT_EV_FAREWELL_DONE, 0,
-                          NULL);
-}
-
-
-static void
-axis_mqtt_on_farewell_failure(void *context, MQTTAsync_failureData *data)
-{
-    axis_mqtt_bridge_post((uintptr_t) context, AXIS_MQTT_EV_FAREWELL_DONE,
-                          data ? data->code : MQTTASYNC_FAILURE, NULL);
-}
-
-
-static void
-axis_mqtt_on_stopped(void *context, MQTTAsync_successData *data)
-{
-    axis_mqtt_bridge_post((uintptr_t) context, AXIS_MQTT_EV_STOPPED, 0, NULL);
-}
-
-
-static void
-axis_mqtt_on_stopped_failure(void *context, MQTTAsync_failureData *data)
-{
-    axis_mqtt_bridge_post((uintptr_t) context, AXIS_MQTT_EV_STOPPED,
-                          data ? data->code : MQTTASYNC_FAILURE, NULL);
-}
-
-
-/*
- * OpenSSL's error queue, line by line, from Paho's thread:
- * "<id>:error:<code>:<library>:<function>:<reason>:<file>:<line>:";
- * the first reason of an attempt is the cause.
- */
-
-static int
-axis_mqtt_on_tls_error(const char *str, size_t len, void *u)
-{
-    size_t               i, field, start;
-    axis_mqtt_bridge_t  *b = &axis_mqtt_bridge;
-
-    start = 0;
-    field = 0;
-
-    for (i = 0; i < len && field < 6; i++) {
-        if (str[i] == ':' && ++field == 5) {
-            start = i + 1;
-        }
-    }
-
-    if (field < 6) {
-        return 0;
-    }
-
-    pthread_mutex_lock(&b->lock);
-
-    if (b->tls_error_generation != (uintptr_t) u) {
-        b->tls_error_generation = (uintptr_t) u;
-        len = ngx_min(i - 1 - start, sizeof(b->tls_error) - 1);
-        ngx_memcpy(b->tls_error, str + start, len);
-        b->tls_error[len] = '\0';
-    }
-
-    pthread_mutex_unlock(&b->lock);
-
-    return 0;
-}
-
-
-static void
-axis_mqtt_on_alive(void *context, MQTTAsync_successData *data)
-{
-    axis_mqtt_bridge_post((uintptr_t) context, AXIS_MQTT_EV_ALIVE, 0, NULL);
 }

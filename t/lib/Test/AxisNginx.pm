@@ -204,11 +204,13 @@ sub _write_conf {
     my $conf = join "\n",
         'daemon off;', 'master_process on;', "worker_processes $h->{workers};",
         ($> == 0 ? 'user root;' : ()),    # workers must read 0700 dirs
-        "error_log $sr/logs/error.log debug;", "pid $sr/logs/nginx.pid;",
+        "error_log $sr/logs/error.log " . ($a{log_level} // 'debug') . ';',
+        "pid $sr/logs/nginx.pid;",
         ($module ? "load_module $module;" : ()),
         _subst($h, $a{main_config} // ''),
         'events { worker_connections 1024; }',
-        'http {', "access_log $sr/logs/access.log;", @temp,
+        'http {', ($a{access_log} // 1 ? "access_log $sr/logs/access.log;" : 'access_log off;'),
+        @temp,
         ($module && $http_config !~ /\baxis_mqtt_state_dir\b/
             ? "axis_mqtt_state_dir $h->{state_dir};" : ()),
         $http_config,
@@ -238,7 +240,8 @@ sub _startup_logs {
 }
 
 # start_nginx(config => .., http_config => .., main_config => .., workers => N,
-#             keep_state => 1, state_file => .., port => .., servroot => ..)
+#             keep_state => 1, state_file => .., port => .., servroot => ..,
+#             log_level => 'info' (default debug), access_log => 0 (default 1))
 sub start_nginx {
     my (%a) = @_;
     my $h = _prepare_nginx(%a);

@@ -1,0 +1,365 @@
+
+/*
+ * The bridge thread's mailbox, and Paho's callbacks, which post to it and
+ * do nothing else (see axis_mqtt_mailbox.h for the rule).  This file must
+ * not include the bridge: it is the whole of what runs on Paho's threads.
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+#include <pthread.h>
+
+#include "axis_mqtt_mailbox.h"
+
+
+typedef struct {
+    pthread_mutex_t          lock;
+    pthread_cond_t           cond;
+
+    axis_mqtt_state_t        next;          /* the latest saved state */
+    ngx_uint_t               next_set;
+    ngx_uint_t               stop;          /* the owner quits ... */
+    ngx_uint_t               stop_taken;    /* ... the bridge knows */
+    ngx_uint_t               stopped;       /* ... and it may let go */
+
+    axis_mqtt_event_t        events[AXIS_MQTT_MAILBOX_EVENTS];
+    ngx_uint_t               nevents;
+
+    char                     tls_error[AXIS_MQTT_CAUSE_LEN];
+    ngx_uint_t               tls_error_generation;
+} axis_mqtt_mailbox_t;
+
+
+static void axis_mqtt_mailbox_post(void *context, axis_mqtt_event_e type,
+    int code, const char *message);
+static void axis_mqtt_mailbox_deadline(ngx_msec_t deadline,
+    struct timespec *ts);
+
+
+static axis_mqtt_mailbox_t  axis_mqtt_mailbox = {
+    .lock = PTHREAD_MUTEX_INITIALIZER,
+    .cond = PTHREAD_COND_INITIALIZER
+};
+
+
+/* the event loop's side */
+
+void
+axis_mqtt_mailbox_open(const axis_mqtt_state_t *state)
+{
+    axis_mqtt_mailbox_t  *mb = &axis_mqtt_mailbox;
+
+    pthread_mutex_lock(&mb->lock);
+
+    mb->next = *state;
+    mb->next_set = 1;
+    mb->stop = 0;
+    mb->stop_taken = 0;
+    mb->stopped = 0;
+    mb->nevents = 0;
+
+    pthread_mutex_unlock(&mb->lock);
+}
+
+
+void
+axis_mqtt_mailbox_apply(const axis_mqtt_state_t *state)
+{
+    axis_mqtt_mailbox_t  *mb = &axis_mqtt_mailbox;
+
+    pthread_mutex_lock(&mb->lock);
+
+    mb->next = *state;
+    mb->next_set = 1;
+    pthread_cond_signal(&mb->cond);
+
+    pthread_mutex_unlock(&mb->lock);
+}
+
+
+void
+axis_mqtt_mailbox_stop(void)
+{
+    axis_mqtt_mailbox_t  *mb = &axis_mqtt_mailbox;
+
+    pthread_mutex_lock(&mb->lock);
+
+    mb->stop = 1;
+    pthread_cond_signal(&mb->cond);
+
+    pthread_mutex_unlock(&mb->lock);
+}
+
+
+ngx_uint_t
+axis_mqtt_mailbox_stopped(void)
+{
+    ngx_uint_t            stopped;
+    axis_mqtt_mailbox_t  *mb = &axis_mqtt_mailbox;
+
+    pthread_mutex_lock(&mb->lock);
+    stopped = mb->stopped;
+    pthread_mutex_unlock(&mb->lock);
+
+    return stopped;
+}
+
+
+/* the bridge thread's side */
+
+void
+axis_mqtt_mailbox_take(ngx_msec_t deadline, axis_mqtt_mail_t *mail,
+    axis_mqtt_state_t *next)
+{
+    struct timespec       ts;
+    axis_mqtt_mailbox_t  *mb = &axis_mqtt_mailbox;
+
+    pthread_mutex_lock(&mb->lock);
+
+    while (mb->nevents == 0 && !mb->next_set
+           && !(mb->stop && !mb->stop_taken))
+    {
+        if (deadline == 0) {
+            pthread_cond_wait(&mb->cond, &mb->lock);
+            continue;
+        }
+
+        if ((ngx_msec_int_t) (deadline - axis_mqtt_now()) <= 0) {
+            break;
+        }
+
+        axis_mqtt_mailbox_deadline(deadline, &ts);
+        (void) pthread_cond_timedwait(&mb->cond, &mb->lock, &ts);
+    }
+
+    mail->nevents = mb->nevents;
+    ngx_memcpy(mail->events, mb->events,
+               mb->nevents * sizeof(axis_mqtt_event_t));
+    mb->nevents = 0;
+
+    mail->have_next = mb->next_set;
+
+    if (mb->next_set) {
+        *next = mb->next;
+        mb->next_set = 0;
+    }
+
+    mail->stop = mb->stop && !mb->stop_taken;
+    mb->stop_taken |= mb->stop;
+
+    pthread_mutex_unlock(&mb->lock);
+}
+
+
+/* the realtime clock's time of a monotonic deadline, for the cond wait */
+
+static void
+axis_mqtt_mailbox_deadline(ngx_msec_t deadline, struct timespec *ts)
+{
+    ngx_msec_t  left;
+
+    left = deadline - axis_mqtt_now();
+
+    clock_gettime(CLOCK_REALTIME, ts);
+    ts->tv_sec += left / 1000;
+    ts->tv_nsec += (left % 1000) * 1000000;
+
+    if (ts->tv_nsec >= 1000000000) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000;
+    }
+}
+
+
+void
+axis_mqtt_mailbox_set_stopped(ngx_fd_t wake_fd)
+{
+    axis_mqtt_mailbox_t  *mb = &axis_mqtt_mailbox;
+
+    /* under the lock: once "stopped" is seen, the FIFO is ours no more */
+    pthread_mutex_lock(&mb->lock);
+
+    mb->stopped = 1;
+
+    if (write(wake_fd, "!", 1) == -1) {
+        /* EAGAIN: the full FIFO already holds a wake-up */
+    }
+
+    pthread_mutex_unlock(&mb->lock);
+}
+
+
+void
+axis_mqtt_mailbox_tls_error(ngx_uint_t generation, char *buf, size_t size)
+{
+    axis_mqtt_mailbox_t  *mb = &axis_mqtt_mailbox;
+
+    pthread_mutex_lock(&mb->lock);
+
+    buf[0] = '\0';
+
+    if (mb->tls_error_generation == generation) {
+        ngx_cpystrn((u_char *) buf, (u_char *) mb->tls_error, size);
+    }
+
+    pthread_mutex_unlock(&mb->lock);
+}
+
+
+ngx_msec_t
+axis_mqtt_now(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+
+    return (ngx_msec_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+
+/* Paho's threads: post and signal, nothing more */
+
+static void
+axis_mqtt_mailbox_post(void *context, axis_mqtt_event_e type, int code,
+    const char *message)
+{
+    axis_mqtt_event_t    *ev;
+    axis_mqtt_mailbox_t  *mb = &axis_mqtt_mailbox;
+
+    pthread_mutex_lock(&mb->lock);
+
+    /*
+     * Full: dropped.  The bridge thread empties it whenever it wakes, and
+     * one client has at most a handful of operations outstanding.
+     */
+
+    if (mb->nevents < AXIS_MQTT_MAILBOX_EVENTS) {
+        ev = &mb->events[mb->nevents++];
+        ev->type = type;
+        ev->generation = (uintptr_t) context;
+        ev->code = code;
+        ev->message[0] = '\0';
+
+        if (message != NULL) {
+            ngx_cpystrn((u_char *) ev->message, (u_char *) message,
+                        sizeof(ev->message));
+        }
+    }
+
+    pthread_cond_signal(&mb->cond);
+
+    pthread_mutex_unlock(&mb->lock);
+}
+
+
+void
+axis_mqtt_paho_on_connect(void *context, MQTTAsync_successData *data)
+{
+    axis_mqtt_mailbox_post(context, AXIS_MQTT_EV_CONNECTED, 0, NULL);
+}
+
+
+void
+axis_mqtt_paho_on_connect_failure(void *context, MQTTAsync_failureData *data)
+{
+    axis_mqtt_mailbox_post(context, AXIS_MQTT_EV_CONNECT_FAILED,
+                           data ? data->code : MQTTASYNC_FAILURE,
+                           data ? data->message : NULL);
+}
+
+
+void
+axis_mqtt_paho_on_connection_lost(void *context, char *cause)
+{
+    axis_mqtt_mailbox_post(context, AXIS_MQTT_EV_LOST, 0, NULL);
+}
+
+
+int
+axis_mqtt_paho_on_message(void *context, char *topic, int topic_len,
+    MQTTAsync_message *message)
+{
+    /* nothing is subscribed; a broker that sends anyway is ignored */
+    MQTTAsync_freeMessage(&message);
+    MQTTAsync_free(topic);
+
+    return 1;
+}
+
+
+void
+axis_mqtt_paho_on_farewell(void *context, MQTTAsync_successData *data)
+{
+    axis_mqtt_mailbox_post(context, AXIS_MQTT_EV_FAREWELL_DONE, 0, NULL);
+}
+
+
+void
+axis_mqtt_paho_on_farewell_failure(void *context, MQTTAsync_failureData *data)
+{
+    axis_mqtt_mailbox_post(context, AXIS_MQTT_EV_FAREWELL_DONE,
+                           data ? data->code : MQTTASYNC_FAILURE, NULL);
+}
+
+
+void
+axis_mqtt_paho_on_stopped(void *context, MQTTAsync_successData *data)
+{
+    axis_mqtt_mailbox_post(context, AXIS_MQTT_EV_STOPPED, 0, NULL);
+}
+
+
+void
+axis_mqtt_paho_on_stopped_failure(void *context, MQTTAsync_failureData *data)
+{
+    axis_mqtt_mailbox_post(context, AXIS_MQTT_EV_STOPPED,
+                           data ? data->code : MQTTASYNC_FAILURE, NULL);
+}
+
+
+void
+axis_mqtt_paho_on_alive(void *context, MQTTAsync_successData *data)
+{
+    axis_mqtt_mailbox_post(context, AXIS_MQTT_EV_ALIVE, 0, NULL);
+}
+
+
+/*
+ * OpenSSL's error queue, line by line:
+ * "<id>:error:<code>:<library>:<function>:<reason>:<file>:<line>:";
+ * the first reason of an attempt is the cause.
+ */
+
+int
+axis_mqtt_paho_on_tls_error(const char *str, size_t len, void *context)
+{
+    size_t                i, field, start;
+    axis_mqtt_mailbox_t  *mb = &axis_mqtt_mailbox;
+
+    start = 0;
+    field = 0;
+
+    for (i = 0; i < len && field < 6; i++) {
+        if (str[i] == ':' && ++field == 5) {
+            start = i + 1;
+        }
+    }
+
+    if (field < 6) {
+        return 0;
+    }
+
+    pthread_mutex_lock(&mb->lock);
+
+    if (mb->tls_error_generation != (uintptr_t) context) {
+        mb->tls_error_generation = (uintptr_t) context;
+        len = ngx_min(i - 1 - start, sizeof(mb->tls_error) - 1);
+        ngx_memcpy(mb->tls_error, str + start, len);
+        mb->tls_error[len] = '\0';
+    }
+
+    pthread_mutex_unlock(&mb->lock);
+
+    return 0;
+}
