@@ -31,7 +31,7 @@ typedef struct {
 } axis_mqtt_mailbox_t;
 
 
-static void axis_mqtt_mailbox_post(void *context, axis_mqtt_event_e type,
+static void axis_mqtt_mailbox_post(void *context, axis_mqtt_session_in_e type,
     int code, const char *message);
 static void axis_mqtt_mailbox_deadline(ngx_msec_t deadline,
     struct timespec *ts);
@@ -221,7 +221,7 @@ axis_mqtt_now(void)
 /* Paho's threads: post and signal, nothing more */
 
 static void
-axis_mqtt_mailbox_post(void *context, axis_mqtt_event_e type, int code,
+axis_mqtt_mailbox_post(void *context, axis_mqtt_session_in_e type, int code,
     const char *message)
 {
     axis_mqtt_event_t    *ev;
@@ -256,14 +256,14 @@ axis_mqtt_mailbox_post(void *context, axis_mqtt_event_e type, int code,
 void
 axis_mqtt_paho_on_connect(void *context, MQTTAsync_successData *data)
 {
-    axis_mqtt_mailbox_post(context, AXIS_MQTT_EV_CONNECTED, 0, NULL);
+    axis_mqtt_mailbox_post(context, AXIS_MQTT_IN_CONNECTED, 0, NULL);
 }
 
 
 void
 axis_mqtt_paho_on_connect_failure(void *context, MQTTAsync_failureData *data)
 {
-    axis_mqtt_mailbox_post(context, AXIS_MQTT_EV_CONNECT_FAILED,
+    axis_mqtt_mailbox_post(context, AXIS_MQTT_IN_CONNECT_FAILED,
                            data ? data->code : MQTTASYNC_FAILURE,
                            data ? data->message : NULL);
 }
@@ -272,7 +272,7 @@ axis_mqtt_paho_on_connect_failure(void *context, MQTTAsync_failureData *data)
 void
 axis_mqtt_paho_on_connection_lost(void *context, char *cause)
 {
-    axis_mqtt_mailbox_post(context, AXIS_MQTT_EV_LOST, 0, NULL);
+    axis_mqtt_mailbox_post(context, AXIS_MQTT_IN_LOST, 0, NULL);
 }
 
 
@@ -291,29 +291,29 @@ axis_mqtt_paho_on_message(void *context, char *topic, int topic_len,
 void
 axis_mqtt_paho_on_farewell(void *context, MQTTAsync_successData *data)
 {
-    axis_mqtt_mailbox_post(context, AXIS_MQTT_EV_FAREWELL_DONE, 0, NULL);
+    axis_mqtt_mailbox_post(context, AXIS_MQTT_IN_FAREWELL_DONE, 0, NULL);
 }
 
 
 void
 axis_mqtt_paho_on_farewell_failure(void *context, MQTTAsync_failureData *data)
 {
-    axis_mqtt_mailbox_post(context, AXIS_MQTT_EV_FAREWELL_DONE,
+    axis_mqtt_mailbox_post(context, AXIS_MQTT_IN_FAREWELL_DONE,
                            data ? data->code : MQTTASYNC_FAILURE, NULL);
 }
 
 
 void
-axis_mqtt_paho_on_stopped(void *context, MQTTAsync_successData *data)
+axis_mqtt_paho_on_disconnected(void *context, MQTTAsync_successData *data)
 {
-    axis_mqtt_mailbox_post(context, AXIS_MQTT_EV_STOPPED, 0, NULL);
+    axis_mqtt_mailbox_post(context, AXIS_MQTT_IN_DISCONNECTED, 0, NULL);
 }
 
 
 void
-axis_mqtt_paho_on_stopped_failure(void *context, MQTTAsync_failureData *data)
+axis_mqtt_paho_on_disconnected_failure(void *context, MQTTAsync_failureData *data)
 {
-    axis_mqtt_mailbox_post(context, AXIS_MQTT_EV_STOPPED,
+    axis_mqtt_mailbox_post(context, AXIS_MQTT_IN_DISCONNECTED,
                            data ? data->code : MQTTASYNC_FAILURE, NULL);
 }
 
@@ -321,7 +321,7 @@ axis_mqtt_paho_on_stopped_failure(void *context, MQTTAsync_failureData *data)
 void
 axis_mqtt_paho_on_alive(void *context, MQTTAsync_successData *data)
 {
-    axis_mqtt_mailbox_post(context, AXIS_MQTT_EV_ALIVE, 0, NULL);
+    axis_mqtt_mailbox_post(context, AXIS_MQTT_IN_ALIVE, 0, NULL);
 }
 
 

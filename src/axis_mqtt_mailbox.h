@@ -24,24 +24,16 @@
 #include <MQTTAsync.h>
 
 #include "axis_mqtt_conf.h"
+#include "axis_mqtt_session.h"
 
 
 #define AXIS_MQTT_MAILBOX_EVENTS  32
 #define AXIS_MQTT_CAUSE_LEN       200
 
 
-typedef enum {
-    AXIS_MQTT_EV_CONNECTED = 0,
-    AXIS_MQTT_EV_CONNECT_FAILED,
-    AXIS_MQTT_EV_LOST,
-    AXIS_MQTT_EV_FAREWELL_DONE,
-    AXIS_MQTT_EV_STOPPED,
-    AXIS_MQTT_EV_ALIVE
-} axis_mqtt_event_e;
-
-
+/* what Paho said about a client: a session's input (IN_CONNECTED ...) */
 typedef struct {
-    axis_mqtt_event_e        type;
+    axis_mqtt_session_in_e   type;
     ngx_uint_t               generation;
     int                      code;
     char                     message[AXIS_MQTT_CAUSE_LEN];
@@ -94,8 +86,9 @@ int axis_mqtt_paho_on_message(void *context, char *topic, int topic_len,
 void axis_mqtt_paho_on_farewell(void *context, MQTTAsync_successData *data);
 void axis_mqtt_paho_on_farewell_failure(void *context,
     MQTTAsync_failureData *data);
-void axis_mqtt_paho_on_stopped(void *context, MQTTAsync_successData *data);
-void axis_mqtt_paho_on_stopped_failure(void *context,
+void axis_mqtt_paho_on_disconnected(void *context,
+    MQTTAsync_successData *data);
+void axis_mqtt_paho_on_disconnected_failure(void *context,
     MQTTAsync_failureData *data);
 void axis_mqtt_paho_on_alive(void *context, MQTTAsync_successData *data);
 int axis_mqtt_paho_on_tls_error(const char *str, size_t len, void *context);

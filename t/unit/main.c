@@ -25,6 +25,7 @@ main(void)
     failed += t_run_discovery_tests();
     failed += t_run_regress_tests();
     failed += t_run_status_tests();
+    failed += t_run_session_tests();
 
     return failed ? 1 : 0;
 }

@@ -121,6 +121,7 @@ int t_run_announce_tests(void);
 int t_run_discovery_tests(void);
 int t_run_regress_tests(void);
 int t_run_status_tests(void);
+int t_run_session_tests(void);
 
 
 #endif /* _UNIT_H_INCLUDED_ */

@@ -1,0 +1,619 @@
+
+/*
+ * One device's broker session: the state machine (see the header).
+ *
+ *   IDLE --configured active--> CONNECTING --connected--> CONNECTED
+ *   CONNECTING --failed--> RETRY_WAIT --timer--> CONNECTING
+ *   CONNECTED --lost--> RETRY_WAIT (autoReconnect) or IDLE
+ *   CONNECTED --deactivated--> FAREWELL --done--> DISCONNECTING
+ *   CONNECTED --reconfigured, stop--> DISCONNECTING
+ *   DISCONNECTING --disconnected--> IDLE, then as the desired state says
+ *
+ * Every way out of a phase that had a client goes through
+ * axis_mqtt_session_drop(), and every way into CONNECTING through
+ * axis_mqtt_session_connect(): the client's life and the status it shows
+ * are decided in those two places.  Times are monotonic milliseconds
+ * from the caller; the session never reads a clock.
+ */
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "axis_mqtt_session.h"
+
+
+static void axis_mqtt_session_act(axis_mqtt_session_t *s, uint64_t now,
+    axis_mqtt_session_out_t *out);
+static void axis_mqtt_session_connect(axis_mqtt_session_t *s,
+    axis_mqtt_session_out_t *out);
+static void axis_mqtt_session_leave(axis_mqtt_session_t *s, uint64_t now,
+    axis_mqtt_session_out_t *out);
+static void axis_mqtt_session_disconnect(axis_mqtt_session_t *s,
+    uint64_t now, axis_mqtt_session_out_t *out);
+static void axis_mqtt_session_drop(axis_mqtt_session_t *s,
+    axis_mqtt_session_out_t *out);
+static void axis_mqtt_session_left(axis_mqtt_session_t *s, uint64_t now,
+    axis_mqtt_session_out_t *out);
+static void axis_mqtt_session_failed(axis_mqtt_session_t *s, uint64_t now,
+    const char *cause, axis_mqtt_session_out_t *out);
+static void axis_mqtt_session_lost(axis_mqtt_session_t *s, uint64_t now,
+    axis_mqtt_session_out_t *out);
+static void axis_mqtt_session_retry(axis_mqtt_session_t *s, uint64_t now);
+static void axis_mqtt_session_timer_due(axis_mqtt_session_t *s,
+    uint64_t now, axis_mqtt_session_out_t *out);
+static void axis_mqtt_session_stop(axis_mqtt_session_t *s, uint64_t now,
+    axis_mqtt_session_out_t *out);
+static uint64_t axis_mqtt_session_half_interval(axis_mqtt_session_t *s,
+    uint64_t now);
+static int axis_mqtt_session_new_cause(axis_mqtt_session_t *s,
+    const char *cause);
+static void axis_mqtt_session_healthy(axis_mqtt_session_t *s);
+static uint32_t axis_mqtt_session_random(axis_mqtt_session_t *s);
+static void axis_mqtt_session_emit(axis_mqtt_session_out_t *out,
+    axis_mqtt_session_do_e type, int value, const char *fmt, ...)
+#ifdef __GNUC__
+    __attribute__ ((format (printf, 4, 5)))
+#endif
+    ;
+
+
+void
+axis_mqtt_session_init(axis_mqtt_session_t *s, uint32_t seed)
+{
+    memset(s, 0, sizeof(axis_mqtt_session_t));
+
+    s->phase = AXIS_MQTT_SESSION_IDLE;
+    s->random = seed ? seed : 0x9e3779b9;
+}
+
+
+uint64_t
+axis_mqtt_session_timer(const axis_mqtt_session_t *s)
+{
+    return s->timer;
+}
+
+
+void
+axis_mqtt_session_handle(axis_mqtt_session_t *s,
+    const axis_mqtt_session_in_t *in, axis_mqtt_session_out_t *out)
+{
+    int  current;
+
+    /* a client's event is about the current client, or about nothing */
+    current = in->generation == s->generation
+              && s->phase != AXIS_MQTT_SESSION_IDLE
+              && s->phase != AXIS_MQTT_SESSION_RETRY_WAIT;
+
+    switch (in->type) {
+
+    case AXIS_MQTT_IN_CONFIGURED:
+        s->desired = *in->state;
+
+        if (!s->stopping) {
+            axis_mqtt_session_act(s, in->now, out);
+        }
+        break;
+
+    case AXIS_MQTT_IN_CONNECTED:
+        if (!current || s->phase != AXIS_MQTT_SESSION_CONNECTING) {
+            break;
+        }
+
+        s->phase = AXIS_MQTT_SESSION_CONNECTED;
+        axis_mqtt_session_healthy(s);
+        s->asking = 0;
+        s->timer = axis_mqtt_session_half_interval(s, in->now);
+
+        axis_mqtt_session_emit(out, AXIS_MQTT_DO_LOG, AXIS_MQTT_LOG_INFO,
+                               "connected to %s", s->uri);
+        axis_mqtt_session_emit(out, AXIS_MQTT_DO_STATUS, 1, NULL);
+
+        /* the first thing on the connection, before anything else */
+        if (s->running.connect_message.configured) {
+            axis_mqtt_session_emit(out, AXIS_MQTT_DO_ANNOUNCE, 0, NULL);
+        }
+
+        /* saved meanwhile: inactive, or another configuration */
+        axis_mqtt_session_act(s, in->now, out);
+        break;
+
+    case AXIS_MQTT_IN_CONNECT_FAILED:
+        if (current && s->phase == AXIS_MQTT_SESSION_CONNECTING) {
+            axis_mqtt_session_failed(s, in->now, in->text, out);
+        }
+        break;
+
+    case AXIS_MQTT_IN_LOST:
+        if (!current) {
+            break;
+        }
+
+        if (s->phase == AXIS_MQTT_SESSION_CONNECTING) {
+            axis_mqtt_session_failed(s, in->now, "the connection was lost",
+                                     out);
+
+        } else if (s->phase == AXIS_MQTT_SESSION_CONNECTED) {
+            axis_mqtt_session_emit(out, AXIS_MQTT_DO_LOG, AXIS_MQTT_LOG_WARN,
+                                   "connection to %s lost", s->uri);
+            axis_mqtt_session_lost(s, in->now, out);
+
+        } else {
+            /* leaving anyway: the connection is left */
+            axis_mqtt_session_left(s, in->now, out);
+        }
+        break;
+
+    case AXIS_MQTT_IN_FAREWELL_DONE:
+        if (current && s->phase == AXIS_MQTT_SESSION_FAREWELL) {
+            axis_mqtt_session_disconnect(s, in->now, out);
+        }
+        break;
+
+    case AXIS_MQTT_IN_DISCONNECTED:
+        if (current && s->phase == AXIS_MQTT_SESSION_DISCONNECTING) {
+            axis_mqtt_session_left(s, in->now, out);
+        }
+        break;
+
+    case AXIS_MQTT_IN_ALIVE:
+        if (current && s->phase == AXIS_MQTT_SESSION_CONNECTED && s->asking) {
+            s->asking = 0;
+            s->timer = axis_mqtt_session_half_interval(s, in->now);
+        }
+        break;
+
+    case AXIS_MQTT_IN_TIMER:
+        if (s->timer != 0 && s->timer <= in->now) {
+            s->timer = 0;
+            axis_mqtt_session_timer_due(s, in->now, out);
+        }
+        break;
+
+    case AXIS_MQTT_IN_STOP:
+        axis_mqtt_session_stop(s, in->now, out);
+        break;
+    }
+}
+
+
+/* bring the connection in line with the desired state */
+
+static void
+axis_mqtt_session_act(axis_mqtt_session_t *s, uint64_t now,
+    axis_mqtt_session_out_t *out)
+{
+    switch (s->phase) {
+
+    case AXIS_MQTT_SESSION_FAREWELL:
+    case AXIS_MQTT_SESSION_DISCONNECTING:
+        /* acted on once the connection is left */
+        return;
+
+    case AXIS_MQTT_SESSION_IDLE:
+    case AXIS_MQTT_SESSION_RETRY_WAIT:
+        if (s->desired.active) {
+            /* a new command is a reason to try again now */
+            axis_mqtt_session_healthy(s);
+            axis_mqtt_session_connect(s, out);
+
+        } else if (s->phase == AXIS_MQTT_SESSION_RETRY_WAIT) {
+            s->phase = AXIS_MQTT_SESSION_IDLE;
+            s->timer = 0;
+            axis_mqtt_session_emit(out, AXIS_MQTT_DO_LOG, AXIS_MQTT_LOG_INFO,
+                                   "client deactivated");
+        }
+        return;
+
+    case AXIS_MQTT_SESSION_CONNECTING:
+    case AXIS_MQTT_SESSION_CONNECTED:
+        if (!s->desired.active) {
+            axis_mqtt_session_leave(s, now, out);
+            return;
+        }
+
+        if (memcmp(&s->running, &s->desired.conf, sizeof(axis_mqtt_conf_t))
+            == 0)
+        {
+            return;
+        }
+
+        axis_mqtt_session_emit(out, AXIS_MQTT_DO_LOG, AXIS_MQTT_LOG_INFO,
+                               "configuration changed, reconnecting");
+        axis_mqtt_session_healthy(s);
+
+        if (s->phase == AXIS_MQTT_SESSION_CONNECTED) {
+            /* the new client connects once the old one has left */
+            axis_mqtt_session_disconnect(s, now, out);
+            return;
+        }
+
+        axis_mqtt_session_drop(s, out);
+        axis_mqtt_session_connect(s, out);
+        return;
+    }
+}
+
+
+static void
+axis_mqtt_session_connect(axis_mqtt_session_t *s,
+    axis_mqtt_session_out_t *out)
+{
+    s->running = s->desired.conf;
+    s->generation++;
+    s->phase = AXIS_MQTT_SESSION_CONNECTING;
+    s->timer = 0;               /* Paho's connectTimeout bounds it */
+
+    axis_mqtt_session_uri(&s->running, s->uri, sizeof(s->uri));
+
+    axis_mqtt_session_emit(out, AXIS_MQTT_DO_CONNECT, 0, NULL);
+}
+
+
+/* a deactivation: the disconnect message if there is one, then DISCONNECT */
+
+static void
+axis_mqtt_session_leave(axis_mqtt_session_t *s, uint64_t now,
+    axis_mqtt_session_out_t *out)
+{
+    if (s->phase == AXIS_MQTT_SESSION_CONNECTED
+        && s->running.disconnect_message.configured)
+    {
+        s->phase = AXIS_MQTT_SESSION_FAREWELL;
+        s->asking = 0;
+        s->timer = now + AXIS_MQTT_GUARD_WAIT;
+
+        axis_mqtt_session_emit(out, AXIS_MQTT_DO_FAREWELL, 0, NULL);
+        return;
+    }
+
+    axis_mqtt_session_disconnect(s, now, out);
+}
+
+
+/* a clean DISCONNECT from a connection; a client still connecting is dropped */
+
+static void
+axis_mqtt_session_disconnect(axis_mqtt_session_t *s, uint64_t now,
+    axis_mqtt_session_out_t *out)
+{
+    if (s->phase != AXIS_MQTT_SESSION_CONNECTED
+        && s->phase != AXIS_MQTT_SESSION_FAREWELL)
+    {
+        axis_mqtt_session_left(s, now, out);
+        return;
+    }
+
+    s->phase = AXIS_MQTT_SESSION_DISCONNECTING;
+    s->asking = 0;
+    s->timer = now + AXIS_MQTT_GUARD_WAIT;
+
+    axis_mqtt_session_emit(out, AXIS_MQTT_DO_DISCONNECT, 0, NULL);
+}
+
+
+/*
+ * The client goes.  The status says so first: nothing is reported
+ * connected that is going, and a quitting owner writes nothing after it
+ * has let go (its successor may have connected by then).  A quitting
+ * owner is released before the client goes: destroying Paho's last
+ * client sleeps 100-225 ms while its threads stop, and the next owner
+ * need not wait for that.  The generation moves on, so that whatever the
+ * old client still reports is not taken for the next one's.
+ */
+
+static void
+axis_mqtt_session_drop(axis_mqtt_session_t *s, axis_mqtt_session_out_t *out)
+{
+    if (s->phase == AXIS_MQTT_SESSION_IDLE
+        || s->phase == AXIS_MQTT_SESSION_RETRY_WAIT)
+    {
+        return;
+    }
+
+    if (s->phase != AXIS_MQTT_SESSION_CONNECTING) {
+        axis_mqtt_session_emit(out, AXIS_MQTT_DO_STATUS, 0, NULL);
+    }
+
+    if (s->stopping) {
+        axis_mqtt_session_emit(out, AXIS_MQTT_DO_RELEASE, 0, NULL);
+    }
+
+    axis_mqtt_session_emit(out, AXIS_MQTT_DO_DESTROY, 0, NULL);
+
+    s->generation++;
+    s->phase = AXIS_MQTT_SESSION_IDLE;
+    s->asking = 0;
+    s->timer = 0;
+}
+
+
+/* the connection is left: the client goes, the desired state says what next */
+
+static void
+axis_mqtt_session_left(axis_mqtt_session_t *s, uint64_t now,
+    axis_mqtt_session_out_t *out)
+{
+    axis_mqtt_session_drop(s, out);
+
+    if (s->stopping) {
+        return;
+    }
+
+    if (s->desired.active) {
+        axis_mqtt_session_connect(s, out);
+        return;
+    }
+
+    axis_mqtt_session_emit(out, AXIS_MQTT_DO_LOG, AXIS_MQTT_LOG_INFO,
+                           "client deactivated");
+}
+
+
+/* each cause is logged once until the next connection: retries stay quiet */
+
+static void
+axis_mqtt_session_failed(axis_mqtt_session_t *s, uint64_t now,
+    const char *cause, axis_mqtt_session_out_t *out)
+{
+    cause = cause ? cause : "unknown cause";
+
+    if (axis_mqtt_session_new_cause(s, cause)) {
+        axis_mqtt_session_emit(out, AXIS_MQTT_DO_LOG, AXIS_MQTT_LOG_ERR,
+                               "connecting to %s failed: %s", s->uri, cause);
+    }
+
+    axis_mqtt_session_drop(s, out);
+
+    if (s->desired.active && !s->stopping) {
+        axis_mqtt_session_retry(s, now);
+    }
+}
+
+
+static void
+axis_mqtt_session_lost(axis_mqtt_session_t *s, uint64_t now,
+    axis_mqtt_session_out_t *out)
+{
+    axis_mqtt_session_drop(s, out);
+
+    if (s->running.auto_reconnect && s->desired.active) {
+        axis_mqtt_session_retry(s, now);
+    }
+}
+
+
+static void
+axis_mqtt_session_retry(axis_mqtt_session_t *s, uint64_t now)
+{
+    uint64_t  wait, spread;
+
+    if (s->backoff == 0) {
+        s->failing_since = now;
+        s->backoff = AXIS_MQTT_RETRY_FIRST;
+
+    } else if (now - s->failing_since < AXIS_MQTT_RETRY_STEADY_FOR) {
+        s->backoff = AXIS_MQTT_RETRY_STEADY;
+
+    } else {
+        s->backoff = s->backoff * 2 < AXIS_MQTT_RETRY_MAX
+                     ? s->backoff * 2 : AXIS_MQTT_RETRY_MAX;
+    }
+
+    /* many devices that lost one broker do not all come back at once */
+    spread = s->backoff * AXIS_MQTT_RETRY_JITTER / 100;
+    wait = s->backoff - spread
+           + axis_mqtt_session_random(s) % (2 * spread + 1);
+
+    s->phase = AXIS_MQTT_SESSION_RETRY_WAIT;
+    s->timer = now + wait;
+}
+
+
+static void
+axis_mqtt_session_timer_due(axis_mqtt_session_t *s, uint64_t now,
+    axis_mqtt_session_out_t *out)
+{
+    switch (s->phase) {
+
+    case AXIS_MQTT_SESSION_RETRY_WAIT:
+        s->phase = AXIS_MQTT_SESSION_IDLE;
+
+        if (s->desired.active && !s->stopping) {
+            axis_mqtt_session_connect(s, out);
+        }
+        return;
+
+    case AXIS_MQTT_SESSION_CONNECTED:
+        if (s->asking) {
+            axis_mqtt_session_emit(out, AXIS_MQTT_DO_LOG, AXIS_MQTT_LOG_WARN,
+                                   "connection to %s lost: the broker did "
+                                   "not answer within %d s", s->uri,
+                                   (s->running.keep_alive_interval + 1) / 2);
+            axis_mqtt_session_lost(s, now, out);
+            return;
+        }
+
+        s->asking = 1;
+        s->timer = axis_mqtt_session_half_interval(s, now);
+
+        axis_mqtt_session_emit(out, AXIS_MQTT_DO_ASK, 0, NULL);
+        return;
+
+    case AXIS_MQTT_SESSION_FAREWELL:
+        axis_mqtt_session_emit(out, AXIS_MQTT_DO_LOG, AXIS_MQTT_LOG_WARN,
+                               "the broker did not acknowledge the "
+                               "disconnect message within %d ms",
+                               AXIS_MQTT_GUARD_WAIT);
+        axis_mqtt_session_disconnect(s, now, out);
+        return;
+
+    case AXIS_MQTT_SESSION_DISCONNECTING:
+        axis_mqtt_session_emit(out, AXIS_MQTT_DO_LOG, AXIS_MQTT_LOG_WARN,
+                               "the broker did not acknowledge the "
+                               "DISCONNECT within %d ms",
+                               AXIS_MQTT_GUARD_WAIT);
+        axis_mqtt_session_left(s, now, out);
+        return;
+
+    default:
+        return;
+    }
+}
+
+
+/* the owner quits: a clean DISCONNECT, no farewell, no last will */
+
+static void
+axis_mqtt_session_stop(axis_mqtt_session_t *s, uint64_t now,
+    axis_mqtt_session_out_t *out)
+{
+    if (s->stopping) {
+        return;
+    }
+
+    s->stopping = 1;
+    s->desired.active = 0;
+
+    switch (s->phase) {
+
+    case AXIS_MQTT_SESSION_IDLE:
+    case AXIS_MQTT_SESSION_RETRY_WAIT:
+        s->phase = AXIS_MQTT_SESSION_IDLE;
+        s->timer = 0;
+        axis_mqtt_session_emit(out, AXIS_MQTT_DO_RELEASE, 0, NULL);
+        return;
+
+    case AXIS_MQTT_SESSION_FAREWELL:
+    case AXIS_MQTT_SESSION_DISCONNECTING:
+        /* released once the DISCONNECT is out */
+        return;
+
+    case AXIS_MQTT_SESSION_CONNECTING:
+    case AXIS_MQTT_SESSION_CONNECTED:
+        axis_mqtt_session_emit(out, AXIS_MQTT_DO_LOG, AXIS_MQTT_LOG_INFO,
+                               "disconnecting from %s", s->uri);
+        axis_mqtt_session_disconnect(s, now, out);
+        return;
+    }
+}
+
+
+/* when the next liveness question is due; 0: keep-alive is off */
+
+static uint64_t
+axis_mqtt_session_half_interval(axis_mqtt_session_t *s, uint64_t now)
+{
+    if (s->running.keep_alive_interval == 0) {
+        return 0;
+    }
+
+    return now + (uint64_t) s->running.keep_alive_interval * 500;
+}
+
+
+static int
+axis_mqtt_session_new_cause(axis_mqtt_session_t *s, const char *cause)
+{
+    unsigned  i;
+    uint32_t  hash;
+
+    /* FNV-1a: a cause is told from another by its words */
+    hash = 2166136261u;
+
+    for ( /* void */ ; *cause; cause++) {
+        hash = (hash ^ (unsigned char) *cause) * 16777619u;
+    }
+
+    for (i = 0; i < s->ncauses; i++) {
+        if (s->causes[i] == hash) {
+            return 0;
+        }
+    }
+
+    if (s->ncauses < AXIS_MQTT_SESSION_CAUSES) {
+        s->causes[s->ncauses++] = hash;
+
+    } else {
+        /* the oldest goes */
+        memmove(&s->causes[0], &s->causes[1],
+                (AXIS_MQTT_SESSION_CAUSES - 1) * sizeof(uint32_t));
+        s->causes[AXIS_MQTT_SESSION_CAUSES - 1] = hash;
+    }
+
+    return 1;
+}
+
+
+/* connected, or told to try again now: back-off and causes start afresh */
+
+static void
+axis_mqtt_session_healthy(axis_mqtt_session_t *s)
+{
+    s->backoff = 0;
+    s->ncauses = 0;
+}
+
+
+static uint32_t
+axis_mqtt_session_random(axis_mqtt_session_t *s)
+{
+    uint32_t  x;
+
+    x = s->random;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    s->random = x;
+
+    return x;
+}
+
+
+void
+axis_mqtt_session_uri(const axis_mqtt_conf_t *conf, char *buf, size_t size)
+{
+    int          websocket;
+    const char  *open, *close, *slash;
+
+    websocket = conf->protocol == AXIS_MQTT_WS
+                || conf->protocol == AXIS_MQTT_WSS;
+
+    /* an IPv6 address goes in brackets */
+    open = strchr(conf->host, ':') && conf->host[0] != '[' ? "[" : "";
+    close = open[0] ? "]" : "";
+
+    /* no path: Paho asks for the customary /mqtt */
+    slash = websocket && conf->basepath[0] != '\0'
+            && conf->basepath[0] != '/' ? "/" : "";
+
+    snprintf(buf, size, "%s://%s%s%s:%d%s%s",
+             axis_mqtt_protocol_name(conf->protocol), open, conf->host,
+             close, conf->port, slash, websocket ? conf->basepath : "");
+}
+
+
+static void
+axis_mqtt_session_emit(axis_mqtt_session_out_t *out,
+    axis_mqtt_session_do_e type, int value, const char *fmt, ...)
+{
+    va_list                      args;
+    axis_mqtt_session_action_t  *a;
+
+    if (out->n == AXIS_MQTT_SESSION_ACTIONS) {
+        /* no event makes that many: a bug, shown in the tests */
+        return;
+    }
+
+    a = &out->actions[out->n++];
+    a->type = type;
+    a->value = value;
+    a->text[0] = '\0';
+
+    if (fmt != NULL) {
+        va_start(args, fmt);
+        vsnprintf(a->text, sizeof(a->text), fmt, args);
+        va_end(args);
+    }
+}
