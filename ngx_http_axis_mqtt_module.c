@@ -1,8 +1,13 @@
 
 /*
  * The Axis VAPIX MQTT client API (/axis-cgi/mqtt/client.cgi) for nginx:
- * directives, the request handler and the process hooks.  The API itself
- * is in src/axis_mqtt_api.c, the shared state in src/axis_mqtt_shm.c.
+ * directives, the devices they configure, the request handler and the
+ * process hooks.  The API itself is in src/axis_mqtt_api.c, the shared
+ * state in src/axis_mqtt_shm.c.
+ *
+ * A device is a serial: each server whose locations answer the API stands
+ * for the device of its axis_mqtt_serial, and servers with the same serial
+ * (the http and the https server of one camera) are the same device.
  */
 
 #include <ngx_config.h>
@@ -13,6 +18,8 @@
 #include "axis_mqtt_http.h"
 #include "axis_mqtt_shm.h"
 #include "axis_mqtt_owner.h"
+#include "axis_mqtt_store.h"
+#include "axis_mqtt_mailbox.h"
 
 
 /* how often a waiting write looks for its result, and for how long */
@@ -22,10 +29,17 @@
 
 typedef struct {
     ngx_str_t                state_dir;
+    axis_mqtt_runtime_t      runtime;
+    ngx_shm_zone_t          *shm_zone;      /* NULL: no device */
+} ngx_http_axis_mqtt_main_conf_t;
+
+
+typedef struct {
     ngx_str_t                serial;
     ngx_str_t                cert_dir;
-    ngx_shm_zone_t          *shm_zone;
-} ngx_http_axis_mqtt_main_conf_t;
+    ngx_flag_t               answers;       /* a location answers the API */
+    ngx_uint_t               device;        /* in the runtime's devices */
+} ngx_http_axis_mqtt_srv_conf_t;
 
 
 typedef struct {
@@ -49,7 +63,7 @@ typedef struct {
 } ngx_http_axis_mqtt_repeat_t;
 
 
-/* this worker's last getClientStatus data, and the state it shows */
+/* this worker's last getClientStatus data of a device, and its state */
 typedef struct {
     axis_mqtt_state_t        state;
     uint64_t                 state_version;
@@ -84,9 +98,23 @@ static void ngx_http_axis_mqtt_finish(ngx_http_request_t *r,
 static ngx_int_t ngx_http_axis_mqtt_send(ngx_http_request_t *r,
     axis_mqtt_request_t *api, axis_mqtt_error_t *err);
 static char *ngx_http_axis_mqtt_status(ngx_http_request_t *r);
+static axis_mqtt_shm_ctx_t *ngx_http_axis_mqtt_shm(ngx_http_request_t *r,
+    ngx_uint_t *dev);
 
+static ngx_int_t ngx_http_axis_mqtt_init(ngx_conf_t *cf);
+static ngx_int_t ngx_http_axis_mqtt_add_device(ngx_conf_t *cf,
+    ngx_http_axis_mqtt_main_conf_t *amcf, ngx_array_t *devices,
+    ngx_http_axis_mqtt_srv_conf_t *ascf);
+static ngx_uint_t ngx_http_axis_mqtt_legacy(ngx_conf_t *cf,
+    axis_mqtt_runtime_t *rt);
+static char *ngx_http_axis_mqtt_cstring(ngx_conf_t *cf, ngx_str_t *s);
 static void *ngx_http_axis_mqtt_create_main_conf(ngx_conf_t *cf);
 static char *ngx_http_axis_mqtt_init_main_conf(ngx_conf_t *cf, void *conf);
+static void *ngx_http_axis_mqtt_create_srv_conf(ngx_conf_t *cf);
+static char *ngx_http_axis_mqtt_merge_srv_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+static char *ngx_http_axis_mqtt_check_serial(ngx_conf_t *cf,
+    ngx_str_t *serial);
 static void *ngx_http_axis_mqtt_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_axis_mqtt_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
@@ -98,7 +126,9 @@ static ngx_int_t ngx_http_axis_mqtt_init_process(ngx_cycle_t *cycle);
 static void ngx_http_axis_mqtt_exit_process(ngx_cycle_t *cycle);
 
 
-static ngx_http_axis_mqtt_status_cache_t  ngx_http_axis_mqtt_cache;
+/* one per device, allocated at the first status */
+static ngx_http_axis_mqtt_status_cache_t *ngx_http_axis_mqtt_cache;
+static ngx_uint_t                         ngx_http_axis_mqtt_ncache;
 static ngx_http_axis_mqtt_repeat_t        ngx_http_axis_mqtt_repeat;
 
 
@@ -112,17 +142,17 @@ static ngx_command_t  ngx_http_axis_mqtt_commands[] = {
       NULL },
 
     { ngx_string("axis_mqtt_serial"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_str_slot,
-      NGX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(ngx_http_axis_mqtt_main_conf_t, serial),
+      NGX_HTTP_SRV_CONF_OFFSET,
+      offsetof(ngx_http_axis_mqtt_srv_conf_t, serial),
       NULL },
 
     { ngx_string("axis_mqtt_cert_dir"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_str_slot,
-      NGX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(ngx_http_axis_mqtt_main_conf_t, cert_dir),
+      NGX_HTTP_SRV_CONF_OFFSET,
+      offsetof(ngx_http_axis_mqtt_srv_conf_t, cert_dir),
       NULL },
 
     { ngx_string("axis_mqtt_client"),
@@ -152,13 +182,13 @@ static ngx_command_t  ngx_http_axis_mqtt_commands[] = {
 
 static ngx_http_module_t  ngx_http_axis_mqtt_module_ctx = {
     NULL,                                  /* preconfiguration */
-    NULL,                                  /* postconfiguration */
+    ngx_http_axis_mqtt_init,               /* postconfiguration */
 
     ngx_http_axis_mqtt_create_main_conf,   /* create main configuration */
     ngx_http_axis_mqtt_init_main_conf,     /* init main configuration */
 
-    NULL,                                  /* create server configuration */
-    NULL,                                  /* merge server configuration */
+    ngx_http_axis_mqtt_create_srv_conf,    /* create server configuration */
+    ngx_http_axis_mqtt_merge_srv_conf,     /* merge server configuration */
 
     ngx_http_axis_mqtt_create_loc_conf,    /* create location configuration */
     ngx_http_axis_mqtt_merge_loc_conf      /* merge location configuration */
@@ -220,12 +250,13 @@ ngx_http_axis_mqtt_body_handler(ngx_http_request_t *r)
     ngx_str_t                        body;
     ngx_uint_t                       admin;
     ngx_pool_cleanup_t              *cln;
+    ngx_uint_t                       dev;
     axis_mqtt_request_t             *api;
     ngx_http_axis_mqtt_repeat_t     *repeat;
     axis_mqtt_error_t                err;
+    axis_mqtt_shm_ctx_t             *shm;
     ngx_http_axis_mqtt_ctx_t        *ctx;
     ngx_http_axis_mqtt_loc_conf_t   *alcf;
-    ngx_http_axis_mqtt_main_conf_t  *amcf;
 
     /*
      * Parsed here, in one go with the answer of all but the writes: the
@@ -235,7 +266,7 @@ ngx_http_axis_mqtt_body_handler(ngx_http_request_t *r)
     static axis_mqtt_request_t  parsed;
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_axis_mqtt_module);
-    amcf = ngx_http_get_module_main_conf(r, ngx_http_axis_mqtt_module);
+    shm = ngx_http_axis_mqtt_shm(r, &dev);
 
     if (axis_mqtt_http_read_body(r, &body) != NGX_OK) {
         ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
@@ -259,9 +290,9 @@ ngx_http_axis_mqtt_body_handler(ngx_http_request_t *r)
         return;
     }
 
+    /* the serial fills in defaults ("axis/<serial>"): not repeated above */
     axis_mqtt_request_parse(&parsed, (char *) body.data, body.len, admin,
-                            ((axis_mqtt_shm_ctx_t *) amcf->shm_zone->data)
-                                ->serial);
+                            shm->rt->devices[dev].serial);
 
     if (parsed.error.code == AXIS_MQTT_OK
         && parsed.method == AXIS_MQTT_METHOD_GET_STATUS
@@ -379,20 +410,19 @@ ngx_http_axis_mqtt_too_large(ngx_http_request_t *r)
 static void
 ngx_http_axis_mqtt_write(ngx_http_axis_mqtt_ctx_t *ctx)
 {
-    ngx_int_t                        rc;
-    axis_mqtt_error_t                err;
-    axis_mqtt_shm_ctx_t             *shm;
-    ngx_http_request_t              *r;
-    ngx_http_axis_mqtt_main_conf_t  *amcf;
+    ngx_int_t             rc;
+    ngx_uint_t            dev;
+    axis_mqtt_error_t     err;
+    axis_mqtt_shm_ctx_t  *shm;
+    ngx_http_request_t   *r;
 
     r = ctx->request;
-    amcf = ngx_http_get_module_main_conf(r, ngx_http_axis_mqtt_module);
-    shm = amcf->shm_zone->data;
+    shm = ngx_http_axis_mqtt_shm(r, &dev);
 
     err.code = AXIS_MQTT_OK;
 
     if (ctx->seq == 0) {
-        rc = axis_mqtt_shm_submit(shm, ctx->api, &ctx->seq, &err);
+        rc = axis_mqtt_shm_submit(shm, dev, ctx->api, &ctx->seq, &err);
 
         if (rc == NGX_DECLINED) {
             ngx_http_axis_mqtt_finish(r, ctx->api, &err);
@@ -405,14 +435,14 @@ ngx_http_axis_mqtt_write(ngx_http_axis_mqtt_ctx_t *ctx)
 
         /* NGX_BUSY: another write is in the slot; wait for our turn */
 
-    } else if (axis_mqtt_shm_result(shm, ctx->seq, &err) == NGX_OK) {
+    } else if (axis_mqtt_shm_result(shm, dev, ctx->seq, &err) == NGX_OK) {
         ngx_http_axis_mqtt_saved(ctx, &err);
         return;
     }
 
     if ((ngx_msec_int_t) (ctx->deadline - ngx_current_msec) <= 0
         && (ctx->seq == 0
-            || axis_mqtt_shm_withdraw(shm, ctx->seq) == NGX_OK))
+            || axis_mqtt_shm_withdraw(shm, dev, ctx->seq) == NGX_OK))
     {
         axis_mqtt_error_set(&err, AXIS_MQTT_ERR_INTERNAL,
                             "no owner process took it within %d ms",
@@ -435,7 +465,8 @@ ngx_http_axis_mqtt_saved(ngx_http_axis_mqtt_ctx_t *ctx,
 
     if (err->code != AXIS_MQTT_OK) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "axis_mqtt: configuration not saved: %s", err->message);
+                      "axis_mqtt: configuration not saved: %s",
+                      err->message);
 
         axis_mqtt_error_set(err, AXIS_MQTT_ERR_INTERNAL,
                             "Internal error: the configuration could not "
@@ -522,18 +553,27 @@ ngx_http_axis_mqtt_send(ngx_http_request_t *r, axis_mqtt_request_t *api,
 static char *
 ngx_http_axis_mqtt_status(ngx_http_request_t *r)
 {
-    uint64_t                         version;
-    ngx_uint_t                       connected;
-    axis_mqtt_shm_ctx_t             *shm;
-    ngx_http_axis_mqtt_main_conf_t  *amcf;
+    uint64_t                            version;
+    ngx_uint_t                          dev, connected;
+    axis_mqtt_shm_ctx_t                *shm;
+    ngx_http_axis_mqtt_status_cache_t  *cache;
 
-    ngx_http_axis_mqtt_status_cache_t  *cache = &ngx_http_axis_mqtt_cache;
+    shm = ngx_http_axis_mqtt_shm(r, &dev);
 
-    amcf = ngx_http_get_module_main_conf(r, ngx_http_axis_mqtt_module);
-    shm = amcf->shm_zone->data;
+    if (ngx_http_axis_mqtt_cache == NULL) {
+        ngx_http_axis_mqtt_cache = calloc(shm->rt->ndevices,
+                                          sizeof(*ngx_http_axis_mqtt_cache));
+        if (ngx_http_axis_mqtt_cache == NULL) {
+            return NULL;
+        }
+
+        ngx_http_axis_mqtt_ncache = shm->rt->ndevices;
+    }
+
+    cache = &ngx_http_axis_mqtt_cache[dev];
 
     version = cache->state_version;
-    axis_mqtt_shm_snapshot(shm, &cache->state, &version, &connected);
+    axis_mqtt_shm_snapshot(shm, dev, &cache->state, &version, &connected);
     cache->state_version = version;
 
     if (connected && !axis_mqtt_owner_alive(shm, r->connection->log)) {
@@ -554,6 +594,210 @@ ngx_http_axis_mqtt_status(ngx_http_request_t *r)
 }
 
 
+/* the zone, and the device of the request's server */
+
+static axis_mqtt_shm_ctx_t *
+ngx_http_axis_mqtt_shm(ngx_http_request_t *r, ngx_uint_t *dev)
+{
+    ngx_http_axis_mqtt_srv_conf_t   *ascf;
+    ngx_http_axis_mqtt_main_conf_t  *amcf;
+
+    amcf = ngx_http_get_module_main_conf(r, ngx_http_axis_mqtt_module);
+    ascf = ngx_http_get_module_srv_conf(r, ngx_http_axis_mqtt_module);
+
+    *dev = ascf->device;
+
+    return amcf->shm_zone->data;
+}
+
+
+/*
+ * After the servers are merged: one device per serial of the servers that
+ * answer the API, the zone sized and named for them.
+ */
+
+static ngx_int_t
+ngx_http_axis_mqtt_init(ngx_conf_t *cf)
+{
+    ngx_uint_t                        s;
+    ngx_array_t                       devices;
+    axis_mqtt_runtime_t              *rt;
+    ngx_http_core_srv_conf_t        **cscfp;
+    ngx_http_core_main_conf_t        *cmcf;
+    ngx_http_axis_mqtt_srv_conf_t    *ascf;
+    ngx_http_axis_mqtt_main_conf_t   *amcf;
+
+    amcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_axis_mqtt_module);
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+    rt = &amcf->runtime;
+
+    if (ngx_array_init(&devices, cf->pool, 4, sizeof(axis_mqtt_device_conf_t))
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    cscfp = cmcf->servers.elts;
+
+    for (s = 0; s < cmcf->servers.nelts; s++) {
+        ascf = cscfp[s]->ctx->srv_conf[ngx_http_axis_mqtt_module.ctx_index];
+
+        if (ascf->answers
+            && ngx_http_axis_mqtt_add_device(cf, amcf, &devices, ascf)
+               != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    if (devices.nelts == 0) {
+        /* the API is not served here: no zone, no owner */
+        return NGX_OK;
+    }
+
+    if (devices.nelts > AXIS_MQTT_DEVICES_MAX) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "axis_mqtt: %ui devices, at most %d are served",
+                           devices.nelts, AXIS_MQTT_DEVICES_MAX);
+        return NGX_ERROR;
+    }
+
+    if (ngx_conf_full_name(cf->cycle, &amcf->state_dir, 0) != NGX_OK
+        || ngx_http_axis_mqtt_check_state_dir(cf, &amcf->state_dir)
+           != NGX_CONF_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    rt->state_dir = ngx_http_axis_mqtt_cstring(cf, &amcf->state_dir);
+    rt->devices = devices.elts;
+    rt->ndevices = devices.nelts;
+    rt->legacy = ngx_http_axis_mqtt_legacy(cf, rt);
+
+    if (rt->state_dir == NULL) {
+        return NGX_ERROR;
+    }
+
+    amcf->shm_zone = axis_mqtt_shm_add(cf, &ngx_http_axis_mqtt_module, rt);
+
+    return amcf->shm_zone ? NGX_OK : NGX_ERROR;
+}
+
+
+/* the server's device: a new one, or the one of its serial */
+
+static ngx_int_t
+ngx_http_axis_mqtt_add_device(ngx_conf_t *cf,
+    ngx_http_axis_mqtt_main_conf_t *amcf, ngx_array_t *devices,
+    ngx_http_axis_mqtt_srv_conf_t *ascf)
+{
+    u_char                   *name;
+    ngx_str_t                 cert_dir;
+    ngx_uint_t                i;
+    axis_mqtt_device_conf_t  *dc;
+
+    cert_dir = ascf->cert_dir;
+
+    if (ngx_conf_full_name(cf->cycle, &cert_dir, 0) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    dc = devices->elts;
+
+    for (i = 0; i < devices->nelts; i++) {
+        if (ngx_strlen(dc[i].serial) != ascf->serial.len
+            || ngx_strncmp(dc[i].serial, ascf->serial.data, ascf->serial.len)
+               != 0)
+        {
+            continue;
+        }
+
+        /* the same device: its servers must agree on what it is */
+
+        if (ngx_strlen(dc[i].cert_dir) != cert_dir.len
+            || ngx_strncmp(dc[i].cert_dir, cert_dir.data, cert_dir.len) != 0)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "axis_mqtt: the servers of device \"%V\" "
+                               "have different axis_mqtt_cert_dir: \"%s\" "
+                               "and \"%V\"", &ascf->serial, dc[i].cert_dir,
+                               &cert_dir);
+            return NGX_ERROR;
+        }
+
+        ascf->device = i;
+        return NGX_OK;
+    }
+
+    dc = ngx_array_push(devices);
+    name = ngx_pnalloc(cf->pool, AXIS_MQTT_STORE_NAME_LEN);
+
+    if (dc == NULL || name == NULL) {
+        return NGX_ERROR;
+    }
+
+    dc->serial = ngx_http_axis_mqtt_cstring(cf, &ascf->serial);
+    dc->cert_dir = ngx_http_axis_mqtt_cstring(cf, &cert_dir);
+
+    if (dc->serial == NULL || dc->cert_dir == NULL) {
+        return NGX_ERROR;
+    }
+
+    axis_mqtt_store_name((char *) name, AXIS_MQTT_STORE_NAME_LEN, dc->serial);
+    dc->store_name = (char *) name;
+
+    ascf->device = devices->nelts - 1;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The device that takes over the single-device layout's client.json: the
+ * one of the http level's serial, as before; if no server stands for it,
+ * the first device.
+ */
+
+static ngx_uint_t
+ngx_http_axis_mqtt_legacy(ngx_conf_t *cf, axis_mqtt_runtime_t *rt)
+{
+    ngx_str_t                       serial;
+    ngx_uint_t                      i;
+    ngx_http_axis_mqtt_srv_conf_t  *ascf;
+
+    ascf = ngx_http_conf_get_module_srv_conf(cf, ngx_http_axis_mqtt_module);
+
+    serial = ascf->serial.data ? ascf->serial : cf->cycle->hostname;
+
+    for (i = 0; i < rt->ndevices; i++) {
+        if (ngx_strlen(rt->devices[i].serial) == serial.len
+            && ngx_strncmp(rt->devices[i].serial, serial.data, serial.len)
+               == 0)
+        {
+            return i;
+        }
+    }
+
+    return 0;
+}
+
+
+static char *
+ngx_http_axis_mqtt_cstring(ngx_conf_t *cf, ngx_str_t *s)
+{
+    u_char  *p;
+
+    p = ngx_pnalloc(cf->pool, s->len + 1);
+    if (p == NULL) {
+        return NULL;
+    }
+
+    (void) ngx_cpystrn(p, s->data, s->len + 1);
+
+    return (char *) p;
+}
+
+
 static void *
 ngx_http_axis_mqtt_create_main_conf(ngx_conf_t *cf)
 {
@@ -568,8 +812,7 @@ ngx_http_axis_mqtt_create_main_conf(ngx_conf_t *cf)
      * set by ngx_pcalloc():
      *
      *     amcf->state_dir = { 0, NULL };
-     *     amcf->serial = { 0, NULL };
-     *     amcf->cert_dir = { 0, NULL };
+     *     amcf->runtime = { NULL, NULL, 0, 0 };
      *     amcf->shm_zone = NULL;
      */
 
@@ -582,64 +825,84 @@ ngx_http_axis_mqtt_init_main_conf(ngx_conf_t *cf, void *conf)
 {
     ngx_http_axis_mqtt_main_conf_t  *amcf = conf;
 
-    u_char               *p;
-    axis_mqtt_shm_ctx_t  *shm;
-
     if (amcf->state_dir.data == NULL) {
         ngx_str_set(&amcf->state_dir, "/var/lib/nginx/axis-mqtt");
     }
 
-    if (amcf->cert_dir.data == NULL) {
-        ngx_str_set(&amcf->cert_dir, "/etc/nginx/axis-mqtt/certs");
+    return NGX_CONF_OK;
+}
+
+
+static void *
+ngx_http_axis_mqtt_create_srv_conf(ngx_conf_t *cf)
+{
+    ngx_http_axis_mqtt_srv_conf_t  *ascf;
+
+    ascf = ngx_pcalloc(cf->pool, sizeof(ngx_http_axis_mqtt_srv_conf_t));
+    if (ascf == NULL) {
+        return NULL;
     }
 
-    if (amcf->serial.data == NULL) {
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     ascf->serial = { 0, NULL };
+     *     ascf->cert_dir = { 0, NULL };
+     *     ascf->answers = 0;
+     *     ascf->device = 0;
+     */
+
+    return ascf;
+}
+
+
+static char *
+ngx_http_axis_mqtt_merge_srv_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_axis_mqtt_srv_conf_t  *prev = parent;
+    ngx_http_axis_mqtt_srv_conf_t  *conf = child;
+
+    if (conf->serial.data == NULL) {
         /* the gateway's host name stands in for a device serial */
-        amcf->serial = cf->cycle->hostname;
+        conf->serial = prev->serial.data ? prev->serial
+                                         : cf->cycle->hostname;
     }
 
-    if (amcf->serial.len == 0 || amcf->serial.len > 64) {
+    ngx_conf_merge_str_value(conf->cert_dir, prev->cert_dir,
+                             "/etc/nginx/axis-mqtt/certs");
+
+    return ngx_http_axis_mqtt_check_serial(cf, &conf->serial);
+}
+
+
+/* a serial names the device's file: letters, digits, "-", "_", "." */
+
+static char *
+ngx_http_axis_mqtt_check_serial(ngx_conf_t *cf, ngx_str_t *serial)
+{
+    ngx_uint_t  i;
+    u_char      c;
+
+    if (serial->len == 0 || serial->len > AXIS_MQTT_SERIAL_LEN) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "axis_mqtt_serial must be 1 to 64 characters");
+                           "axis_mqtt_serial must be 1 to %d characters",
+                           AXIS_MQTT_SERIAL_LEN);
         return NGX_CONF_ERROR;
     }
 
-    if (amcf->shm_zone == NULL) {
-        /* the API is not served here: no zone, no owner */
-        return NGX_CONF_OK;
+    for (i = 0; i < serial->len; i++) {
+        c = serial->data[i];
+
+        if (!(isalnum(c) || c == '-' || c == '_' || c == '.')
+            || (i == 0 && c == '.'))
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "axis_mqtt_serial \"%V\" may have only "
+                               "letters, digits, \"-\", \"_\" and \".\" "
+                               "(not first)", serial);
+            return NGX_CONF_ERROR;
+        }
     }
-
-    if (ngx_conf_full_name(cf->cycle, &amcf->state_dir, 0) != NGX_OK
-        || ngx_conf_full_name(cf->cycle, &amcf->cert_dir, 0) != NGX_OK)
-    {
-        return NGX_CONF_ERROR;
-    }
-
-    if (ngx_http_axis_mqtt_check_state_dir(cf, &amcf->state_dir)
-        != NGX_CONF_OK)
-    {
-        return NGX_CONF_ERROR;
-    }
-
-    shm = amcf->shm_zone->data;
-
-    p = ngx_pnalloc(cf->pool, amcf->state_dir.len + 1 + amcf->cert_dir.len + 1
-                              + amcf->serial.len + 1);
-    if (p == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    shm->state_dir = (char *) p;
-    p = ngx_cpymem(p, amcf->state_dir.data, amcf->state_dir.len);
-    *p++ = '\0';
-
-    shm->cert_dir = (char *) p;
-    p = ngx_cpymem(p, amcf->cert_dir.data, amcf->cert_dir.len);
-    *p++ = '\0';
-
-    shm->serial = (char *) p;
-    p = ngx_cpymem(p, amcf->serial.data, amcf->serial.len);
-    *p = '\0';
 
     return NGX_CONF_OK;
 }
@@ -761,17 +1024,12 @@ ngx_http_axis_mqtt_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 static char *
 ngx_http_axis_mqtt_client(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    ngx_http_core_loc_conf_t        *clcf;
-    ngx_http_axis_mqtt_main_conf_t  *amcf;
+    ngx_http_core_loc_conf_t       *clcf;
+    ngx_http_axis_mqtt_srv_conf_t  *ascf;
 
-    amcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_axis_mqtt_module);
-
-    if (amcf->shm_zone == NULL) {
-        amcf->shm_zone = axis_mqtt_shm_add(cf, &ngx_http_axis_mqtt_module);
-        if (amcf->shm_zone == NULL) {
-            return NGX_CONF_ERROR;
-        }
-    }
+    /* the server stands for a device (see ngx_http_axis_mqtt_init()) */
+    ascf = ngx_http_conf_get_module_srv_conf(cf, ngx_http_axis_mqtt_module);
+    ascf->answers = 1;
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = ngx_http_axis_mqtt_handler;
@@ -807,10 +1065,17 @@ ngx_http_axis_mqtt_init_process(ngx_cycle_t *cycle)
 static void
 ngx_http_axis_mqtt_exit_process(ngx_cycle_t *cycle)
 {
+    ngx_uint_t  i;
+
     axis_mqtt_owner_stop(cycle);
 
-    free(ngx_http_axis_mqtt_cache.data);
-    ngx_http_axis_mqtt_cache.data = NULL;
+    for (i = 0; i < ngx_http_axis_mqtt_ncache; i++) {
+        free(ngx_http_axis_mqtt_cache[i].data);
+    }
+
+    free(ngx_http_axis_mqtt_cache);
+    ngx_http_axis_mqtt_cache = NULL;
+    ngx_http_axis_mqtt_ncache = 0;
 
     axis_mqtt_request_free(&ngx_http_axis_mqtt_repeat.request);
     ngx_http_axis_mqtt_repeat.len = 0;

@@ -17,7 +17,8 @@
 #include "axis_mqtt_store.h"
 
 
-#define FUZZ_SERIAL  "ACCC8E012345"
+#define FUZZ_SERIAL      "ACCC8E012345"
+#define FUZZ_STORE_FILE  "client-" FUZZ_SERIAL ".json"
 
 
 static char *fuzz_save(const axis_mqtt_state_t *state);
@@ -54,7 +55,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     }
 
     snprintf(fuzz_file, sizeof(fuzz_file), "%s/%s", fuzz_dir,
-             AXIS_MQTT_STORE_FILE);
+             FUZZ_STORE_FILE);
 
     atexit(fuzz_cleanup);
 
@@ -89,7 +90,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     first = fuzz_save(&state);
 
     memset(&err, 0, sizeof(axis_mqtt_error_t));
-    rc = axis_mqtt_store_load(fuzz_dir, &again, FUZZ_SERIAL, &err);
+    rc = axis_mqtt_store_load(fuzz_dir, FUZZ_STORE_FILE, &again, FUZZ_SERIAL,
+                              &err);
 
     fuzz_check(rc == 1, err.code ? err.message : first);
     fuzz_check(again.active == state.active, first);
@@ -120,7 +122,8 @@ fuzz_save(const axis_mqtt_state_t *state)
 
     memset(&err, 0, sizeof(axis_mqtt_error_t));
 
-    fuzz_check(axis_mqtt_store_save(fuzz_dir, state, &err) == 0,
+    fuzz_check(axis_mqtt_store_save(fuzz_dir, FUZZ_STORE_FILE, state, &err)
+               == 0,
                err.message);
 
     f = fopen(fuzz_file, "r");

@@ -1,10 +1,11 @@
 
 /*
- * The broker connection: the bridge thread, and the adapter between the
+ * The broker connections: the bridge thread, and the adapter between each
  * device's session (axis_mqtt_session.c decides what to do) and Paho
- * (which does it).  The thread takes what the event loop and Paho's
- * callbacks left in its mailbox (axis_mqtt_mailbox.c), hands it to the
- * session as events, and carries out the session's actions with Paho.
+ * (which does it).  One thread serves every device: it takes what the
+ * event loop and Paho's callbacks left in its mailbox
+ * (axis_mqtt_mailbox.c), hands it to the devices' sessions as events, and
+ * carries out the sessions' actions with Paho.
  *
  * Paho's calls can block: MQTTAsync_destroy() sleeps 100-225 ms when the
  * last client goes (it stops Paho's threads), and its send thread holds
@@ -46,6 +47,8 @@
 
 /* a device: its session, and the Paho client the session asked for */
 typedef struct {
+    ngx_uint_t                index;
+    axis_mqtt_device_conf_t  *conf;
     axis_mqtt_session_t       session;
     MQTTAsync                 client;       /* NULL: none */
     axis_mqtt_paho_options_t  options;      /* the client's */
@@ -67,14 +70,21 @@ typedef struct {
     ngx_uint_t                started;      /* the thread runs */
     ngx_uint_t                paho_ready;   /* MQTTAsync_global_init done */
 
-    /* the bridge thread's own */
-    axis_mqtt_device_t        device;
-    axis_mqtt_state_t         saved;        /* the latest from the mailbox */
+    /* allocated once, with the mailbox; then the bridge thread's own */
+    axis_mqtt_device_t       *devices;
+    ngx_uint_t                ndevices;
+    axis_mqtt_state_t        *saved;        /* the latest from the mailbox */
+    axis_mqtt_mail_t          mail;
 } axis_mqtt_bridge_t;
 
 
+static ngx_int_t axis_mqtt_bridge_alloc(axis_mqtt_bridge_t *b);
 static void axis_mqtt_bridge_pin(void);
 static void *axis_mqtt_bridge_main(void *data);
+static ngx_msec_t axis_mqtt_bridge_next_timer(axis_mqtt_bridge_t *b);
+static ngx_uint_t axis_mqtt_bridge_done(axis_mqtt_bridge_t *b);
+static void axis_mqtt_bridge_feed_all(axis_mqtt_bridge_t *b,
+    axis_mqtt_session_in_e type);
 static void axis_mqtt_bridge_event(axis_mqtt_bridge_t *b,
     axis_mqtt_device_t *d, axis_mqtt_event_t *ev);
 static void axis_mqtt_bridge_feed(axis_mqtt_bridge_t *b,
@@ -90,8 +100,9 @@ static ngx_int_t axis_mqtt_bridge_publish(axis_mqtt_bridge_t *b,
 static ngx_int_t axis_mqtt_bridge_disconnect(axis_mqtt_device_t *d);
 static void axis_mqtt_bridge_ask(axis_mqtt_device_t *d);
 static void axis_mqtt_bridge_destroy(axis_mqtt_device_t *d);
-static void axis_mqtt_bridge_log(axis_mqtt_bridge_t *b, int level,
-    const char *text);
+static void axis_mqtt_bridge_log(axis_mqtt_bridge_t *b,
+    axis_mqtt_device_t *d, int level, const char *text);
+static void axis_mqtt_bridge_release(axis_mqtt_bridge_t *b);
 static void *axis_mqtt_bridge_context(axis_mqtt_device_t *d);
 
 
@@ -102,7 +113,7 @@ static axis_mqtt_bridge_t  axis_mqtt_bridge;
 
 ngx_int_t
 axis_mqtt_bridge_start(axis_mqtt_shm_ctx_t *shm, ngx_fd_t wake_fd,
-    ngx_log_t *log, const axis_mqtt_state_t *state)
+    ngx_log_t *log)
 {
     int                      err;
     sigset_t                 all, saved;
@@ -112,8 +123,16 @@ axis_mqtt_bridge_start(axis_mqtt_shm_ctx_t *shm, ngx_fd_t wake_fd,
     b->shm = shm;
     b->wake_fd = wake_fd;
     b->log = log;
+    b->ndevices = shm->rt->ndevices;
 
-    axis_mqtt_mailbox_open(state);
+    if (axis_mqtt_mailbox_open(b->ndevices) != NGX_OK
+        || axis_mqtt_bridge_alloc(b) != NGX_OK)
+    {
+        ngx_log_error(NGX_LOG_ALERT, log, 0,
+                      "axis_mqtt: no memory for %ui devices' clients",
+                      b->ndevices);
+        return NGX_ERROR;
+    }
 
     if (!b->paho_ready) {
         /* nginx has initialised OpenSSL already */
@@ -142,11 +161,36 @@ axis_mqtt_bridge_start(axis_mqtt_shm_ctx_t *shm, ngx_fd_t wake_fd,
 }
 
 
+/* once per process, as the mailbox: the thread's working memory */
+
+static ngx_int_t
+axis_mqtt_bridge_alloc(axis_mqtt_bridge_t *b)
+{
+    if (b->devices != NULL) {
+        return NGX_OK;
+    }
+
+    b->devices = calloc(b->ndevices, sizeof(axis_mqtt_device_t));
+    b->saved = calloc(b->ndevices, sizeof(axis_mqtt_state_t));
+    b->mail.events = calloc(axis_mqtt_mailbox_capacity(),
+                            sizeof(axis_mqtt_event_t));
+    b->mail.changed = calloc(b->ndevices, sizeof(ngx_uint_t));
+
+    if (b->devices == NULL || b->saved == NULL || b->mail.events == NULL
+        || b->mail.changed == NULL)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
 void
-axis_mqtt_bridge_apply(const axis_mqtt_state_t *state)
+axis_mqtt_bridge_apply(ngx_uint_t dev, const axis_mqtt_state_t *state)
 {
     if (axis_mqtt_bridge.started) {
-        axis_mqtt_mailbox_apply(state);
+        axis_mqtt_mailbox_apply(dev, state);
     }
 }
 
@@ -227,41 +271,106 @@ axis_mqtt_bridge_main(void *data)
     axis_mqtt_bridge_t  *b = data;
 
     ngx_uint_t           i;
-    axis_mqtt_mail_t     mail;
+    axis_mqtt_mail_t    *mail;
     axis_mqtt_device_t  *d;
 
-    d = &b->device;
+    mail = &b->mail;
 
-    axis_mqtt_session_init(&d->session,
-                           ngx_crc32_short((u_char *) b->shm->serial,
-                                           ngx_strlen(b->shm->serial)));
-    d->client = NULL;
+    for (i = 0; i < b->ndevices; i++) {
+        d = &b->devices[i];
+        d->index = i;
+        d->conf = &b->shm->rt->devices[i];
+        d->client = NULL;
+
+        /* the jitter's seed: devices that lost one broker retry apart */
+        axis_mqtt_session_init(&d->session,
+                               ngx_crc32_short((u_char *) d->conf->serial,
+                                               ngx_strlen(d->conf->serial)));
+    }
 
     for ( ;; ) {
-        axis_mqtt_mailbox_take(axis_mqtt_session_timer(&d->session), &mail,
-                               &b->saved);
+        axis_mqtt_mailbox_take(axis_mqtt_bridge_next_timer(b), mail,
+                               b->saved);
 
-        for (i = 0; i < mail.nevents; i++) {
-            axis_mqtt_bridge_event(b, d, &mail.events[i]);
+        if (mail->dropped) {
+            ngx_log_error(NGX_LOG_ALERT, b->log, 0,
+                          "axis_mqtt: %ui events of the MQTT clients lost",
+                          mail->dropped);
         }
 
-        /* a quitting owner's last state is kept, not acted on */
-
-        if (mail.stop) {
-            axis_mqtt_bridge_feed(b, d, AXIS_MQTT_IN_STOP, 0, NULL, NULL);
+        for (i = 0; i < mail->nevents; i++) {
+            d = &b->devices[mail->events[i].dev];
+            axis_mqtt_bridge_event(b, d, &mail->events[i]);
         }
 
-        if (mail.have_next) {
+        /* a quitting owner's last states are kept, not acted on */
+
+        if (mail->stop) {
+            axis_mqtt_bridge_feed_all(b, AXIS_MQTT_IN_STOP);
+        }
+
+        for (i = 0; i < mail->nchanged; i++) {
+            d = &b->devices[mail->changed[i]];
             axis_mqtt_bridge_feed(b, d, AXIS_MQTT_IN_CONFIGURED, 0,
-                                  &b->saved, NULL);
+                                  &b->saved[d->index], NULL);
         }
 
-        /* the session acts only on a timer that is due */
-        axis_mqtt_bridge_feed(b, d, AXIS_MQTT_IN_TIMER, 0, NULL, NULL);
+        /* a session acts only on a timer that is due */
+        axis_mqtt_bridge_feed_all(b, AXIS_MQTT_IN_TIMER);
 
-        if (d->session.stopping && d->client == NULL) {
+        if (axis_mqtt_bridge_done(b)) {
             return NULL;
         }
+    }
+}
+
+
+/* the earliest of the sessions' timers; 0: none */
+
+static ngx_msec_t
+axis_mqtt_bridge_next_timer(axis_mqtt_bridge_t *b)
+{
+    uint64_t    due, timer;
+    ngx_uint_t  i;
+
+    due = 0;
+
+    for (i = 0; i < b->ndevices; i++) {
+        timer = axis_mqtt_session_timer(&b->devices[i].session);
+
+        if (timer != 0 && (due == 0 || timer < due)) {
+            due = timer;
+        }
+    }
+
+    return (ngx_msec_t) due;
+}
+
+
+/* the owner quits, and every device has let go of its client */
+
+static ngx_uint_t
+axis_mqtt_bridge_done(axis_mqtt_bridge_t *b)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < b->ndevices; i++) {
+        if (!b->devices[i].session.stopping || b->devices[i].client != NULL) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+static void
+axis_mqtt_bridge_feed_all(axis_mqtt_bridge_t *b, axis_mqtt_session_in_e type)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < b->ndevices; i++) {
+        axis_mqtt_bridge_feed(b, &b->devices[i], type, 0, NULL, NULL);
     }
 }
 
@@ -284,7 +393,7 @@ axis_mqtt_bridge_event(axis_mqtt_bridge_t *b, axis_mqtt_device_t *d,
         return;
     }
 
-    axis_mqtt_mailbox_tls_error(ev->generation, tls, sizeof(tls));
+    axis_mqtt_mailbox_tls_error(d->index, ev->generation, tls, sizeof(tls));
     axis_mqtt_paho_explain(&d->options, &d->session.running, ev->code,
                            ev->message, tls, cause, sizeof(cause));
 
@@ -370,15 +479,15 @@ axis_mqtt_bridge_run(axis_mqtt_bridge_t *b, axis_mqtt_device_t *d,
             break;
 
         case AXIS_MQTT_DO_STATUS:
-            axis_mqtt_shm_set_connected(b->shm, a->value);
+            axis_mqtt_shm_set_connected(b->shm, d->index, a->value);
             break;
 
         case AXIS_MQTT_DO_LOG:
-            axis_mqtt_bridge_log(b, a->value, a->text);
+            axis_mqtt_bridge_log(b, d, a->value, a->text);
             break;
 
         case AXIS_MQTT_DO_RELEASE:
-            axis_mqtt_mailbox_set_stopped(b->wake_fd);
+            axis_mqtt_bridge_release(b);
             break;
         }
     }
@@ -395,8 +504,8 @@ axis_mqtt_bridge_connect(axis_mqtt_bridge_t *b, axis_mqtt_device_t *d)
 
     axis_mqtt_bridge_destroy(d);
 
-    if (axis_mqtt_paho_options(&d->options, conf, b->shm->cert_dir,
-                               b->shm->serial, axis_mqtt_bridge_context(d),
+    if (axis_mqtt_paho_options(&d->options, conf, d->conf->cert_dir,
+                               d->conf->serial, axis_mqtt_bridge_context(d),
                                cause, sizeof(cause))
         != NGX_OK)
     {
@@ -406,7 +515,7 @@ axis_mqtt_bridge_connect(axis_mqtt_bridge_t *b, axis_mqtt_device_t *d)
     }
 
     /* an empty client identifier stands for the device's serial number */
-    client_id = conf->client_id[0] ? conf->client_id : b->shm->serial;
+    client_id = conf->client_id[0] ? conf->client_id : d->conf->serial;
 
     rc = MQTTAsync_createWithOptions(&d->client, d->session.uri, client_id,
                                      MQTTCLIENT_PERSISTENCE_NONE, NULL,
@@ -432,9 +541,9 @@ axis_mqtt_bridge_connect(axis_mqtt_bridge_t *b, axis_mqtt_device_t *d)
         goto failed;
     }
 
-    ngx_log_debug2(NGX_LOG_DEBUG_CORE, b->log, 0,
-                   "axis_mqtt: connecting to %s as \"%s\"", d->session.uri,
-                   client_id);
+    ngx_log_debug3(NGX_LOG_DEBUG_CORE, b->log, 0,
+                   "axis_mqtt: device %s: connecting to %s as \"%s\"",
+                   d->conf->serial, d->session.uri, client_id);
     return;
 
 failed:
@@ -453,7 +562,7 @@ axis_mqtt_bridge_publish(axis_mqtt_bridge_t *b, axis_mqtt_device_t *d,
     MQTTAsync_message  msg = MQTTAsync_message_initializer;
 
     if (axis_mqtt_message_build(&d->message, &d->session.running, which,
-                                b->shm->serial, time(NULL))
+                                d->conf->serial, time(NULL))
         != 1)
     {
         return NGX_ERROR;
@@ -468,7 +577,8 @@ axis_mqtt_bridge_publish(axis_mqtt_bridge_t *b, axis_mqtt_device_t *d,
 
     if (rc != MQTTASYNC_SUCCESS) {
         ngx_log_error(NGX_LOG_WARN, b->log, 0,
-                      "axis_mqtt: the %s message could not be sent: %s",
+                      "axis_mqtt: device %s: the %s message could not be "
+                      "sent: %s", d->conf->serial,
                       which == AXIS_MQTT_CONNECT_MESSAGE ? "connect"
                                                          : "disconnect",
                       MQTTAsync_strerror(rc));
@@ -519,14 +629,33 @@ axis_mqtt_bridge_destroy(axis_mqtt_device_t *d)
 }
 
 
+/* once every device has let go: the owner may release the lock */
+
 static void
-axis_mqtt_bridge_log(axis_mqtt_bridge_t *b, int level, const char *text)
+axis_mqtt_bridge_release(axis_mqtt_bridge_t *b)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < b->ndevices; i++) {
+        if (!b->devices[i].session.released) {
+            return;
+        }
+    }
+
+    axis_mqtt_mailbox_set_stopped(b->wake_fd);
+}
+
+
+static void
+axis_mqtt_bridge_log(axis_mqtt_bridge_t *b, axis_mqtt_device_t *d, int level,
+    const char *text)
 {
     static const ngx_uint_t  levels[] = {
         NGX_LOG_ERR, NGX_LOG_WARN, NGX_LOG_INFO
     };
 
-    ngx_log_error(levels[level], b->log, 0, "axis_mqtt: %s", text);
+    ngx_log_error(levels[level], b->log, 0, "axis_mqtt: device %s: %s",
+                  d->conf->serial, text);
 }
 
 
@@ -535,5 +664,5 @@ axis_mqtt_bridge_log(axis_mqtt_bridge_t *b, int level, const char *text)
 static void *
 axis_mqtt_bridge_context(axis_mqtt_device_t *d)
 {
-    return (void *) (uintptr_t) d->session.generation;
+    return axis_mqtt_context(d->index, d->session.generation);
 }

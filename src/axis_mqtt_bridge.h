@@ -1,9 +1,10 @@
 
 /*
- * The owner's MQTT client (Eclipse Paho, async) on a thread of its own:
- * connects as the saved state asks, reconnects with backoff, announces,
- * and reports the connection in the shared zone.  Runs only in the owner
- * process; no Paho call is made in the nginx event loop.
+ * The owner's MQTT clients (Eclipse Paho, async), one per device, on one
+ * thread of their own: each connects as its device's saved state asks,
+ * reconnects with back-off, announces, and reports its connection in the
+ * shared zone.  Runs only in the owner process; no Paho call is made in
+ * the nginx event loop.
  */
 
 #ifndef _AXIS_MQTT_BRIDGE_H_INCLUDED_
@@ -16,17 +17,17 @@
 #include "axis_mqtt_shm.h"
 
 
-/* ownership began: start the bridge thread on the saved state */
+/* ownership began: start the bridge thread for the zone's devices */
 ngx_int_t axis_mqtt_bridge_start(axis_mqtt_shm_ctx_t *shm, ngx_fd_t wake_fd,
-    ngx_log_t *log, const axis_mqtt_state_t *state);
+    ngx_log_t *log);
 
-/* the saved state changed: act on it */
-void axis_mqtt_bridge_apply(const axis_mqtt_state_t *state);
+/* a device's saved state (at start, or changed): act on it */
+void axis_mqtt_bridge_apply(ngx_uint_t dev, const axis_mqtt_state_t *state);
 
 /*
- * Ownership ends: a clean DISCONNECT, no announcement, no last will.
- * Once it is out, axis_mqtt_bridge_stopped() is true and the wake FIFO
- * is written to.
+ * Ownership ends: a clean DISCONNECT of every client, no announcement, no
+ * last will.  Once they are out, axis_mqtt_bridge_stopped() is true and
+ * the wake FIFO is written to.
  */
 void axis_mqtt_bridge_stop(void);
 ngx_int_t axis_mqtt_bridge_stopped(void);

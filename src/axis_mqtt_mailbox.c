@@ -13,26 +13,31 @@
 #include "axis_mqtt_mailbox.h"
 
 
+/* allocated for the devices when ownership begins, kept to the end */
 typedef struct {
     pthread_mutex_t          lock;
     pthread_cond_t           cond;
+    ngx_uint_t               ndevices;
 
-    axis_mqtt_state_t        next;          /* the latest saved state */
-    ngx_uint_t               next_set;
+    axis_mqtt_state_t       *next;          /* each device's latest state */
+    u_char                  *next_set;
     ngx_uint_t               stop;          /* the owner quits ... */
     ngx_uint_t               stop_taken;    /* ... the bridge knows */
     ngx_uint_t               stopped;       /* ... and it may let go */
 
-    axis_mqtt_event_t        events[AXIS_MQTT_MAILBOX_EVENTS];
+    axis_mqtt_event_t       *events;
     ngx_uint_t               nevents;
+    ngx_uint_t               capacity;
+    ngx_uint_t               dropped;
 
-    char                     tls_error[AXIS_MQTT_CAUSE_LEN];
-    ngx_uint_t               tls_error_generation;
+    char                   (*tls_error)[AXIS_MQTT_CAUSE_LEN];
+    uint64_t                *tls_error_generation;
 } axis_mqtt_mailbox_t;
 
 
 static void axis_mqtt_mailbox_post(void *context, axis_mqtt_session_in_e type,
     int code, const char *message);
+static ngx_uint_t axis_mqtt_mailbox_has_mail(axis_mqtt_mailbox_t *mb);
 static void axis_mqtt_mailbox_deadline(ngx_msec_t deadline,
     struct timespec *ts);
 
@@ -45,33 +50,61 @@ static axis_mqtt_mailbox_t  axis_mqtt_mailbox = {
 
 /* the event loop's side */
 
-void
-axis_mqtt_mailbox_open(const axis_mqtt_state_t *state)
+ngx_int_t
+axis_mqtt_mailbox_open(ngx_uint_t ndevices)
 {
     axis_mqtt_mailbox_t  *mb = &axis_mqtt_mailbox;
 
+    /* once per process: ownership is taken once, and held to the end */
+
+    if (mb->next == NULL) {
+        mb->ndevices = ndevices;
+        mb->capacity = ndevices * AXIS_MQTT_MAILBOX_EVENTS_PER_DEVICE;
+
+        mb->next = calloc(ndevices, sizeof(axis_mqtt_state_t));
+        mb->next_set = calloc(ndevices, 1);
+        mb->events = calloc(mb->capacity, sizeof(axis_mqtt_event_t));
+        mb->tls_error = calloc(ndevices, AXIS_MQTT_CAUSE_LEN);
+        mb->tls_error_generation = calloc(ndevices, sizeof(uint64_t));
+
+        if (mb->next == NULL || mb->next_set == NULL || mb->events == NULL
+            || mb->tls_error == NULL || mb->tls_error_generation == NULL)
+        {
+            return NGX_ERROR;
+        }
+    }
+
     pthread_mutex_lock(&mb->lock);
 
-    mb->next = *state;
-    mb->next_set = 1;
     mb->stop = 0;
     mb->stop_taken = 0;
     mb->stopped = 0;
     mb->nevents = 0;
+    mb->dropped = 0;
+    ngx_memzero(mb->next_set, ndevices);
 
     pthread_mutex_unlock(&mb->lock);
+
+    return NGX_OK;
+}
+
+
+ngx_uint_t
+axis_mqtt_mailbox_capacity(void)
+{
+    return axis_mqtt_mailbox.capacity;
 }
 
 
 void
-axis_mqtt_mailbox_apply(const axis_mqtt_state_t *state)
+axis_mqtt_mailbox_apply(ngx_uint_t dev, const axis_mqtt_state_t *state)
 {
     axis_mqtt_mailbox_t  *mb = &axis_mqtt_mailbox;
 
     pthread_mutex_lock(&mb->lock);
 
-    mb->next = *state;
-    mb->next_set = 1;
+    mb->next[dev] = *state;
+    mb->next_set[dev] = 1;
     pthread_cond_signal(&mb->cond);
 
     pthread_mutex_unlock(&mb->lock);
@@ -110,16 +143,16 @@ axis_mqtt_mailbox_stopped(void)
 
 void
 axis_mqtt_mailbox_take(ngx_msec_t deadline, axis_mqtt_mail_t *mail,
-    axis_mqtt_state_t *next)
+    axis_mqtt_state_t *states)
 {
+    ngx_uint_t            i;
     struct timespec       ts;
     axis_mqtt_mailbox_t  *mb = &axis_mqtt_mailbox;
 
     pthread_mutex_lock(&mb->lock);
 
-    while (mb->nevents == 0 && !mb->next_set
-           && !(mb->stop && !mb->stop_taken))
-    {
+    while (!axis_mqtt_mailbox_has_mail(mb)) {
+
         if (deadline == 0) {
             pthread_cond_wait(&mb->cond, &mb->lock);
             continue;
@@ -138,17 +171,44 @@ axis_mqtt_mailbox_take(ngx_msec_t deadline, axis_mqtt_mail_t *mail,
                mb->nevents * sizeof(axis_mqtt_event_t));
     mb->nevents = 0;
 
-    mail->have_next = mb->next_set;
+    mail->dropped = mb->dropped;
+    mb->dropped = 0;
 
-    if (mb->next_set) {
-        *next = mb->next;
-        mb->next_set = 0;
+    mail->nchanged = 0;
+
+    for (i = 0; i < mb->ndevices; i++) {
+        if (mb->next_set[i]) {
+            states[i] = mb->next[i];
+            mb->next_set[i] = 0;
+            mail->changed[mail->nchanged++] = i;
+        }
     }
 
     mail->stop = mb->stop && !mb->stop_taken;
     mb->stop_taken |= mb->stop;
 
     pthread_mutex_unlock(&mb->lock);
+}
+
+
+/* under the lock */
+
+static ngx_uint_t
+axis_mqtt_mailbox_has_mail(axis_mqtt_mailbox_t *mb)
+{
+    ngx_uint_t  i;
+
+    if (mb->nevents || (mb->stop && !mb->stop_taken)) {
+        return 1;
+    }
+
+    for (i = 0; i < mb->ndevices; i++) {
+        if (mb->next_set[i]) {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 
@@ -191,7 +251,8 @@ axis_mqtt_mailbox_set_stopped(ngx_fd_t wake_fd)
 
 
 void
-axis_mqtt_mailbox_tls_error(ngx_uint_t generation, char *buf, size_t size)
+axis_mqtt_mailbox_tls_error(ngx_uint_t dev, uint64_t generation, char *buf,
+    size_t size)
 {
     axis_mqtt_mailbox_t  *mb = &axis_mqtt_mailbox;
 
@@ -199,8 +260,8 @@ axis_mqtt_mailbox_tls_error(ngx_uint_t generation, char *buf, size_t size)
 
     buf[0] = '\0';
 
-    if (mb->tls_error_generation == generation) {
-        ngx_cpystrn((u_char *) buf, (u_char *) mb->tls_error, size);
+    if (mb->tls_error_generation[dev] == generation) {
+        ngx_cpystrn((u_char *) buf, (u_char *) mb->tls_error[dev], size);
     }
 
     pthread_mutex_unlock(&mb->lock);
@@ -230,14 +291,15 @@ axis_mqtt_mailbox_post(void *context, axis_mqtt_session_in_e type, int code,
     pthread_mutex_lock(&mb->lock);
 
     /*
-     * Full: dropped.  The bridge thread empties it whenever it wakes, and
-     * one client has at most a handful of operations outstanding.
+     * Full: dropped, and counted.  The bridge thread empties it whenever
+     * it wakes, and a client has at most a handful of operations out.
      */
 
-    if (mb->nevents < AXIS_MQTT_MAILBOX_EVENTS) {
+    if (mb->nevents < mb->capacity) {
         ev = &mb->events[mb->nevents++];
         ev->type = type;
-        ev->generation = (uintptr_t) context;
+        ev->dev = (uintptr_t) context % AXIS_MQTT_DEVICES_MAX;
+        ev->generation = (uintptr_t) context / AXIS_MQTT_DEVICES_MAX;
         ev->code = code;
         ev->message[0] = '\0';
 
@@ -245,6 +307,9 @@ axis_mqtt_mailbox_post(void *context, axis_mqtt_session_in_e type, int code,
             ngx_cpystrn((u_char *) ev->message, (u_char *) message,
                         sizeof(ev->message));
         }
+
+    } else {
+        mb->dropped++;
     }
 
     pthread_cond_signal(&mb->cond);
@@ -335,6 +400,8 @@ int
 axis_mqtt_paho_on_tls_error(const char *str, size_t len, void *context)
 {
     size_t                i, field, start;
+    uint64_t              generation;
+    ngx_uint_t            dev;
     axis_mqtt_mailbox_t  *mb = &axis_mqtt_mailbox;
 
     start = 0;
@@ -350,13 +417,16 @@ axis_mqtt_paho_on_tls_error(const char *str, size_t len, void *context)
         return 0;
     }
 
+    dev = (uintptr_t) context % AXIS_MQTT_DEVICES_MAX;
+    generation = (uintptr_t) context / AXIS_MQTT_DEVICES_MAX;
+
     pthread_mutex_lock(&mb->lock);
 
-    if (mb->tls_error_generation != (uintptr_t) context) {
-        mb->tls_error_generation = (uintptr_t) context;
-        len = ngx_min(i - 1 - start, sizeof(mb->tls_error) - 1);
-        ngx_memcpy(mb->tls_error, str + start, len);
-        mb->tls_error[len] = '\0';
+    if (dev < mb->ndevices && mb->tls_error_generation[dev] != generation) {
+        mb->tls_error_generation[dev] = generation;
+        len = ngx_min(i - 1 - start, AXIS_MQTT_CAUSE_LEN - 1);
+        ngx_memcpy(mb->tls_error[dev], str + start, len);
+        mb->tls_error[dev][len] = '\0';
     }
 
     pthread_mutex_unlock(&mb->lock);

@@ -7,9 +7,10 @@
  *
  * The rule for Paho's callbacks (they run on Paho's threads, concurrently
  * with the bridge thread creating and destroying clients): a callback
- * touches nothing but the mailbox.  It is handed its client's generation
- * number, never a pointer, and posts an event tagged with it; the bridge
- * thread drops the events of any generation but its current client's.
+ * touches nothing but the mailbox.  It is handed its client's device and
+ * generation number, never a pointer, and posts an event tagged with
+ * them; a device's session drops the events of any generation but its
+ * current client's.
  * The callbacks are defined in axis_mqtt_mailbox.c and nowhere else, so
  * that the rule holds by construction: that file cannot see the bridge.
  */
@@ -27,14 +28,21 @@
 #include "axis_mqtt_session.h"
 
 
-#define AXIS_MQTT_MAILBOX_EVENTS  32
-#define AXIS_MQTT_CAUSE_LEN       200
+/* events a device may have outstanding at once, and then some */
+#define AXIS_MQTT_MAILBOX_EVENTS_PER_DEVICE  8
+#define AXIS_MQTT_CAUSE_LEN                  200
+
+/* a callback's context: its client's generation and device, no pointer */
+#define AXIS_MQTT_DEVICES_MAX                4096
+#define axis_mqtt_context(dev, generation)                                    \
+    ((void *) (uintptr_t) ((generation) * AXIS_MQTT_DEVICES_MAX + (dev)))
 
 
 /* what Paho said about a client: a session's input (IN_CONNECTED ...) */
 typedef struct {
     axis_mqtt_session_in_e   type;
-    ngx_uint_t               generation;
+    ngx_uint_t               dev;
+    uint64_t                 generation;
     int                      code;
     char                     message[AXIS_MQTT_CAUSE_LEN];
 } axis_mqtt_event_t;
@@ -42,18 +50,22 @@ typedef struct {
 
 /* what the bridge thread takes out of the mailbox in one go */
 typedef struct {
-    axis_mqtt_event_t        events[AXIS_MQTT_MAILBOX_EVENTS];
+    axis_mqtt_event_t       *events;        /* room for the mailbox's */
     ngx_uint_t               nevents;
-    ngx_uint_t               have_next;     /* "next" holds a new state */
+    ngx_uint_t              *changed;       /* devices with a new state */
+    ngx_uint_t               nchanged;
+    ngx_uint_t               dropped;       /* events lost to a full box */
     ngx_uint_t               stop;          /* the owner quits */
 } axis_mqtt_mail_t;
 
 
 /* the event loop's side */
 
-/* a new bridge thread starts on this state */
-void axis_mqtt_mailbox_open(const axis_mqtt_state_t *state);
-void axis_mqtt_mailbox_apply(const axis_mqtt_state_t *state);
+/* for a new bridge thread of ndevices; NGX_ERROR: out of memory */
+ngx_int_t axis_mqtt_mailbox_open(ngx_uint_t ndevices);
+/* how many events the mailbox holds at most: the room mail->events needs */
+ngx_uint_t axis_mqtt_mailbox_capacity(void);
+void axis_mqtt_mailbox_apply(ngx_uint_t dev, const axis_mqtt_state_t *state);
 void axis_mqtt_mailbox_stop(void);
 ngx_uint_t axis_mqtt_mailbox_stopped(void);
 
@@ -62,20 +74,20 @@ ngx_uint_t axis_mqtt_mailbox_stopped(void);
 
 /*
  * Waits until there is mail or the deadline (a monotonic ms time, 0: none)
- * is due; the latest state goes to *next when mail->have_next.
+ * is due; a device's new state goes to states[dev].
  */
 void axis_mqtt_mailbox_take(ngx_msec_t deadline, axis_mqtt_mail_t *mail,
-    axis_mqtt_state_t *next);
+    axis_mqtt_state_t *states);
 
 /* ownership is let go: "stopped" is set and the wake FIFO written, at once */
 void axis_mqtt_mailbox_set_stopped(ngx_fd_t wake_fd);
 
-/* OpenSSL's first reason of this generation's attempt, or "" */
-void axis_mqtt_mailbox_tls_error(ngx_uint_t generation, char *buf,
-    size_t size);
+/* OpenSSL's first reason of this client's attempt, or "" */
+void axis_mqtt_mailbox_tls_error(ngx_uint_t dev, uint64_t generation,
+    char *buf, size_t size);
 
 
-/* Paho's callbacks: the context they are given is a generation number */
+/* Paho's callbacks: their context is axis_mqtt_context(dev, generation) */
 
 void axis_mqtt_paho_on_connect(void *context, MQTTAsync_successData *data);
 void axis_mqtt_paho_on_connect_failure(void *context,

@@ -1,6 +1,7 @@
 
 /*
- * Owner election and the owner's command loop.
+ * Owner election and the owner's command loop: it saves every device's
+ * commands and hands each device's new state to the bridge.
  */
 
 #include <ngx_config.h>
@@ -47,6 +48,7 @@ static void axis_mqtt_owner_run_commands(axis_mqtt_owner_t *own);
 static void axis_mqtt_owner_quit(axis_mqtt_owner_t *own);
 static void axis_mqtt_owner_quit_guard(ngx_event_t *ev);
 static void axis_mqtt_owner_let_go(axis_mqtt_owner_t *own);
+static void axis_mqtt_owner_adopt_legacy(axis_mqtt_owner_t *own);
 static void axis_mqtt_owner_path(axis_mqtt_shm_ctx_t *shm, const char *name,
     char *buf, size_t size);
 
@@ -105,7 +107,7 @@ axis_mqtt_owner_acquire(axis_mqtt_owner_t *own)
     char        path[NGX_MAX_PATH];
     uint64_t    version;
     ngx_err_t   err;
-    ngx_uint_t  connected;
+    ngx_uint_t  i, connected;
 
     if (own->lock_fd == NGX_INVALID_FILE) {
         axis_mqtt_owner_path(own->shm, AXIS_MQTT_OWNER_LOCK, path,
@@ -147,16 +149,20 @@ axis_mqtt_owner_acquire(axis_mqtt_owner_t *own)
     ngx_log_error(NGX_LOG_INFO, own->log, 0,
                   "axis_mqtt: process %P owns the MQTT client", ngx_pid);
 
-    version = 0;
-    axis_mqtt_shm_snapshot(own->shm, &own->command, &version, &connected);
+    axis_mqtt_owner_adopt_legacy(own);
 
-    if (axis_mqtt_bridge_start(own->shm, own->wake->fd, own->log,
-                               &own->command)
-        != NGX_OK)
+    if (axis_mqtt_bridge_start(own->shm, own->wake->fd, own->log) != NGX_OK)
     {
-        /* the configuration is still saved; only the broker goes without */
+        /* the configurations are still saved; only the broker goes without */
         ngx_log_error(NGX_LOG_ALERT, own->log, 0,
-                      "axis_mqtt: the MQTT client could not start");
+                      "axis_mqtt: the MQTT clients could not start");
+    }
+
+    for (i = 0; i < own->shm->rt->ndevices; i++) {
+        version = 0;
+        axis_mqtt_shm_snapshot(own->shm, i, &own->command, &version,
+                               &connected);
+        axis_mqtt_bridge_apply(i, &own->command);
     }
 
     /* commands may have waited for an owner */
@@ -248,23 +254,65 @@ axis_mqtt_owner_wake_handler(ngx_event_t *ev)
 static void
 axis_mqtt_owner_run_commands(axis_mqtt_owner_t *own)
 {
-    uint64_t           seq;
-    axis_mqtt_error_t  err;
+    uint64_t              seq;
+    ngx_uint_t            i;
+    axis_mqtt_error_t     err;
+    axis_mqtt_runtime_t  *rt = own->shm->rt;
 
-    while (axis_mqtt_shm_take(own->shm, &own->command, &seq) == NGX_OK) {
+    for (i = 0; i < rt->ndevices; i++) {
 
-        err.code = AXIS_MQTT_OK;
-        err.message[0] = '\0';
+        while (axis_mqtt_shm_take(own->shm, i, &own->command, &seq)
+               == NGX_OK)
+        {
+            err.code = AXIS_MQTT_OK;
+            err.message[0] = '\0';
 
-        /* a failure's cause is logged by the worker that answers it */
-        (void) axis_mqtt_store_save(own->shm->state_dir, &own->command, &err);
+            /* a failure's cause is logged by the worker that answers it */
+            (void) axis_mqtt_store_save(rt->state_dir,
+                                        rt->devices[i].store_name,
+                                        &own->command, &err);
 
-        axis_mqtt_shm_complete(own->shm, seq, &own->command, &err);
+            axis_mqtt_shm_complete(own->shm, i, seq, &own->command, &err);
 
-        if (err.code == AXIS_MQTT_OK) {
-            axis_mqtt_bridge_apply(&own->command);
+            if (err.code == AXIS_MQTT_OK) {
+                axis_mqtt_bridge_apply(i, &own->command);
+            }
         }
     }
+}
+
+
+/*
+ * The single-device layout's client.json becomes its device's file: the
+ * zone read it already (see axis_mqtt_shm_load()); renamed here, by the
+ * workers' user, so that the next save replaces it in the same directory.
+ */
+
+static void
+axis_mqtt_owner_adopt_legacy(axis_mqtt_owner_t *own)
+{
+    char                      from[NGX_MAX_PATH], to[NGX_MAX_PATH];
+    axis_mqtt_device_conf_t  *dc;
+
+    dc = &own->shm->rt->devices[own->shm->rt->legacy];
+
+    axis_mqtt_owner_path(own->shm, AXIS_MQTT_STORE_LEGACY, from,
+                         sizeof(from));
+    axis_mqtt_owner_path(own->shm, dc->store_name, to, sizeof(to));
+
+    if (access(from, F_OK) != 0 || access(to, F_OK) == 0) {
+        return;
+    }
+
+    if (rename(from, to) == -1) {
+        ngx_log_error(NGX_LOG_ALERT, own->log, ngx_errno,
+                      "axis_mqtt: rename(\"%s\", \"%s\") failed", from, to);
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_NOTICE, own->log, 0,
+                  "axis_mqtt: device %s: \"%s\" is now \"%s\"", dc->serial,
+                  from, to);
 }
 
 
@@ -440,7 +488,7 @@ static void
 axis_mqtt_owner_path(axis_mqtt_shm_ctx_t *shm, const char *name, char *buf,
     size_t size)
 {
-    (void) ngx_snprintf((u_char *) buf, size - 1, "%s/%s%Z", shm->state_dir,
-                        name);
+    (void) ngx_snprintf((u_char *) buf, size - 1, "%s/%s%Z",
+                        shm->rt->state_dir, name);
     buf[size - 1] = '\0';
 }

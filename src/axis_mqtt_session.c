@@ -33,6 +33,8 @@ static void axis_mqtt_session_disconnect(axis_mqtt_session_t *s,
     uint64_t now, axis_mqtt_session_out_t *out);
 static void axis_mqtt_session_drop(axis_mqtt_session_t *s,
     axis_mqtt_session_out_t *out);
+static void axis_mqtt_session_release(axis_mqtt_session_t *s,
+    axis_mqtt_session_out_t *out);
 static void axis_mqtt_session_left(axis_mqtt_session_t *s, uint64_t now,
     axis_mqtt_session_out_t *out);
 static void axis_mqtt_session_failed(axis_mqtt_session_t *s, uint64_t now,
@@ -317,7 +319,7 @@ axis_mqtt_session_drop(axis_mqtt_session_t *s, axis_mqtt_session_out_t *out)
     }
 
     if (s->stopping) {
-        axis_mqtt_session_emit(out, AXIS_MQTT_DO_RELEASE, 0, NULL);
+        axis_mqtt_session_release(s, out);
     }
 
     axis_mqtt_session_emit(out, AXIS_MQTT_DO_DESTROY, 0, NULL);
@@ -326,6 +328,17 @@ axis_mqtt_session_drop(axis_mqtt_session_t *s, axis_mqtt_session_out_t *out)
     s->phase = AXIS_MQTT_SESSION_IDLE;
     s->asking = 0;
     s->timer = 0;
+}
+
+
+/* stopped: this session no longer keeps the owner */
+
+static void
+axis_mqtt_session_release(axis_mqtt_session_t *s,
+    axis_mqtt_session_out_t *out)
+{
+    s->released = 1;
+    axis_mqtt_session_emit(out, AXIS_MQTT_DO_RELEASE, 0, NULL);
 }
 
 
@@ -482,7 +495,7 @@ axis_mqtt_session_stop(axis_mqtt_session_t *s, uint64_t now,
     case AXIS_MQTT_SESSION_RETRY_WAIT:
         s->phase = AXIS_MQTT_SESSION_IDLE;
         s->timer = 0;
-        axis_mqtt_session_emit(out, AXIS_MQTT_DO_RELEASE, 0, NULL);
+        axis_mqtt_session_release(s, out);
         return;
 
     case AXIS_MQTT_SESSION_FAREWELL:

@@ -78,7 +78,8 @@ typedef enum {
     AXIS_MQTT_DO_ASK,           /* the liveness question */
     AXIS_MQTT_DO_STATUS,        /* "connected" is now "value" */
     AXIS_MQTT_DO_LOG,           /* "text" at "value" (AXIS_MQTT_LOG_*) */
-    AXIS_MQTT_DO_RELEASE        /* stopped: the owner may let go */
+    AXIS_MQTT_DO_RELEASE        /* stopped: the owner may let go, as far as
+                                   this session is concerned */
 } axis_mqtt_session_do_e;
 
 
@@ -106,6 +107,7 @@ typedef struct {
     axis_mqtt_session_phase_e  phase;
     uint64_t                   generation;  /* of the current client */
     int                        stopping;
+    int                        released;    /* stopped: may let go */
     int                        asking;      /* a liveness question is out */
     uint64_t                   timer;       /* due at; 0: none */
 

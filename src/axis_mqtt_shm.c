@@ -1,6 +1,7 @@
 
 /*
- * The shared zone "axis_mqtt".  Every access holds the slab pool's mutex,
+ * The shared zone "axis_mqtt_<crc32 of the serials>".  Every access holds
+ * the slab pool's mutex,
  * the one lock nginx releases for a worker that dies holding it; nothing
  * under it allocates, blocks or calls out of the module.
  */
@@ -12,27 +13,53 @@
 #include "axis_mqtt_store.h"
 
 
-#define AXIS_MQTT_SHM_NAME    "axis_mqtt"
-#define AXIS_MQTT_SHM_LAYOUT  (0x41584d51 ^ sizeof(axis_mqtt_shm_t))
+#define AXIS_MQTT_SHM_LAYOUT  (0x41584d51 ^ sizeof(axis_mqtt_shm_device_t))
 
 
 static ngx_int_t axis_mqtt_shm_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
-static void axis_mqtt_shm_load(axis_mqtt_shm_ctx_t *ctx, ngx_log_t *log);
-static void axis_mqtt_shm_record(axis_mqtt_shm_ctx_t *ctx, uint64_t seq,
+static void axis_mqtt_shm_load(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
+    ngx_log_t *log);
+static void axis_mqtt_shm_record(axis_mqtt_shm_device_t *d, uint64_t seq,
     const axis_mqtt_error_t *err);
 
 
+/*
+ * Named after the devices it holds: a reload with the same devices keeps
+ * the zone (and what it says), one with other devices gets a new zone
+ * loaded from their files, and the old generation keeps the old one
+ * until it is gone.
+ */
+
 ngx_shm_zone_t *
-axis_mqtt_shm_add(ngx_conf_t *cf, void *tag)
+axis_mqtt_shm_add(ngx_conf_t *cf, void *tag, axis_mqtt_runtime_t *rt)
 {
     size_t                size;
-    ngx_str_t             name = ngx_string(AXIS_MQTT_SHM_NAME);
+    uint32_t              crc;
+    ngx_str_t             name;
+    ngx_uint_t            i;
     ngx_shm_zone_t       *shm_zone;
     axis_mqtt_shm_ctx_t  *ctx;
 
-    /* derived from the layout, so a reload keeps the zone of the same build */
-    size = ngx_align(sizeof(axis_mqtt_shm_t), ngx_pagesize) + 16 * ngx_pagesize;
+    ngx_crc32_init(crc);
+
+    for (i = 0; i < rt->ndevices; i++) {
+        ngx_crc32_update(&crc, (u_char *) rt->devices[i].serial,
+                         ngx_strlen(rt->devices[i].serial) + 1);
+    }
+
+    ngx_crc32_final(crc);
+
+    name.data = ngx_pnalloc(cf->pool, sizeof("axis_mqtt_") + 8);
+    if (name.data == NULL) {
+        return NULL;
+    }
+
+    name.len = ngx_sprintf(name.data, "axis_mqtt_%08xD", crc) - name.data;
+
+    size = offsetof(axis_mqtt_shm_t, devices)
+           + rt->ndevices * sizeof(axis_mqtt_shm_device_t);
+    size = ngx_align(size, ngx_pagesize) + 16 * ngx_pagesize;
 
     shm_zone = ngx_shared_memory_add(cf, &name, size, tag);
     if (shm_zone == NULL) {
@@ -49,6 +76,9 @@ axis_mqtt_shm_add(ngx_conf_t *cf, void *tag)
         shm_zone->data = ctx;
     }
 
+    ctx = shm_zone->data;
+    ctx->rt = rt;
+
     return shm_zone;
 }
 
@@ -58,13 +88,17 @@ axis_mqtt_shm_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 {
     axis_mqtt_shm_ctx_t  *octx = data;
 
+    size_t                size;
+    ngx_uint_t            i;
     axis_mqtt_shm_ctx_t  *ctx;
 
     ctx = shm_zone->data;
     ctx->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
 
-    if (octx != NULL && octx->sh->layout == AXIS_MQTT_SHM_LAYOUT) {
-        /* a reload: the zone, not the file, is the truth */
+    if (octx != NULL && octx->sh->layout == AXIS_MQTT_SHM_LAYOUT
+        && octx->sh->ndevices == ctx->rt->ndevices)
+    {
+        /* a reload with the same devices: the zone, not a file, is the truth */
         ctx->sh = octx->sh;
         return NGX_OK;
     }
@@ -74,37 +108,68 @@ axis_mqtt_shm_init_zone(ngx_shm_zone_t *shm_zone, void *data)
         return NGX_OK;
     }
 
-    ctx->sh = ngx_slab_calloc(ctx->shpool, sizeof(axis_mqtt_shm_t));
+    size = offsetof(axis_mqtt_shm_t, devices)
+           + ctx->rt->ndevices * sizeof(axis_mqtt_shm_device_t);
+
+    ctx->sh = ngx_slab_calloc(ctx->shpool, size);
     if (ctx->sh == NULL) {
         return NGX_ERROR;
     }
 
     ctx->shpool->data = ctx->sh;
     ctx->sh->layout = AXIS_MQTT_SHM_LAYOUT;
-    ctx->sh->version = 1;
+    ctx->sh->ndevices = ctx->rt->ndevices;
 
-    axis_mqtt_shm_load(ctx, shm_zone->shm.log);
+    for (i = 0; i < ctx->rt->ndevices; i++) {
+        (void) ngx_cpystrn((u_char *) ctx->sh->devices[i].serial,
+                           (u_char *) ctx->rt->devices[i].serial,
+                           AXIS_MQTT_SERIAL_LEN + 1);
+        ctx->sh->devices[i].version = 1;
+
+        axis_mqtt_shm_load(ctx, i, shm_zone->shm.log);
+    }
 
     return NGX_OK;
 }
 
 
-static void
-axis_mqtt_shm_load(axis_mqtt_shm_ctx_t *ctx, ngx_log_t *log)
-{
-    ngx_int_t          rc;
-    axis_mqtt_error_t  err;
+/*
+ * A device's saved state from its file; the device that takes over the
+ * single-device layout reads client.json while it has no file of its own
+ * (the owner renames it).  "activateOnReboot": false is honoured when
+ * nginx starts, not when a reload brings other devices.
+ */
 
-    rc = axis_mqtt_store_load(ctx->state_dir, &ctx->sh->saved, ctx->serial,
-                              &err);
+static void
+axis_mqtt_shm_load(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev, ngx_log_t *log)
+{
+    ngx_int_t                 rc;
+    const char               *name;
+    axis_mqtt_error_t         err;
+    axis_mqtt_shm_device_t   *d;
+    axis_mqtt_device_conf_t  *dc;
+
+    d = &ctx->sh->devices[dev];
+    dc = &ctx->rt->devices[dev];
+    name = dc->store_name;
+
+    rc = axis_mqtt_store_load(ctx->rt->state_dir, name, &d->saved,
+                              dc->serial, &err);
+
+    if (rc == 0 && dev == ctx->rt->legacy) {
+        name = AXIS_MQTT_STORE_LEGACY;
+        rc = axis_mqtt_store_load(ctx->rt->state_dir, name, &d->saved,
+                                  dc->serial, &err);
+    }
 
     if (rc == 1) {
-        if (ctx->sh->saved.active && !ctx->sh->saved.conf.activate_on_reboot)
+        if (d->saved.active && !d->saved.conf.activate_on_reboot
+            && ngx_is_init_cycle((ngx_cycle_t *) ngx_cycle))
         {
             ngx_log_error(NGX_LOG_NOTICE, log, 0,
-                          "axis_mqtt: client starts inactive: "
-                          "activateOnReboot is false");
-            ctx->sh->saved.active = 0;
+                          "axis_mqtt: device %s: client starts inactive: "
+                          "activateOnReboot is false", dc->serial);
+            d->saved.active = 0;
         }
 
         return;
@@ -112,54 +177,54 @@ axis_mqtt_shm_load(axis_mqtt_shm_ctx_t *ctx, ngx_log_t *log)
 
     if (rc == -1) {
         ngx_log_error(NGX_LOG_ERR, log, 0,
-                      "axis_mqtt: saved configuration in \"%s/%s\" ignored, "
-                      "client inactive with defaults: %s",
-                      ctx->state_dir, AXIS_MQTT_STORE_FILE, err.message);
+                      "axis_mqtt: device %s: saved configuration in "
+                      "\"%s/%s\" ignored, client inactive with defaults: %s",
+                      dc->serial, ctx->rt->state_dir, name, err.message);
     }
 
-    axis_mqtt_conf_init(&ctx->sh->saved.conf, ctx->serial);
-    ctx->sh->saved.active = 0;
+    axis_mqtt_conf_init(&d->saved.conf, dc->serial);
+    d->saved.active = 0;
 }
 
 
 void
-axis_mqtt_shm_snapshot(axis_mqtt_shm_ctx_t *ctx, axis_mqtt_state_t *state,
-    uint64_t *version, ngx_uint_t *connected)
+axis_mqtt_shm_snapshot(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
+    axis_mqtt_state_t *state, uint64_t *version, ngx_uint_t *connected)
 {
+    axis_mqtt_shm_device_t  *d = &ctx->sh->devices[dev];
+
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
-    if (*version != ctx->sh->version) {
-        *state = ctx->sh->saved;
-        *version = ctx->sh->version;
+    if (*version != d->version) {
+        *state = d->saved;
+        *version = d->version;
     }
 
-    *connected = ctx->sh->connected;
+    *connected = d->connected;
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
 }
 
 
 ngx_int_t
-axis_mqtt_shm_submit(axis_mqtt_shm_ctx_t *ctx, const axis_mqtt_request_t *req,
-    uint64_t *seq, axis_mqtt_error_t *err)
+axis_mqtt_shm_submit(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
+    const axis_mqtt_request_t *req, uint64_t *seq, axis_mqtt_error_t *err)
 {
-    ngx_int_t         rc;
-    axis_mqtt_shm_t  *sh;
-
-    sh = ctx->sh;
+    ngx_int_t                rc;
+    axis_mqtt_shm_device_t  *d = &ctx->sh->devices[dev];
 
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
-    if (sh->completed != sh->submitted) {
+    if (d->completed != d->submitted) {
         rc = NGX_BUSY;
 
-    } else if (axis_mqtt_request_apply(req, &sh->saved, &sh->pending, err)
+    } else if (axis_mqtt_request_apply(req, &d->saved, &d->pending, err)
                != 0)
     {
         rc = NGX_DECLINED;
 
     } else {
-        *seq = ++sh->submitted;
+        *seq = ++d->submitted;
         rc = NGX_OK;
     }
 
@@ -170,17 +235,18 @@ axis_mqtt_shm_submit(axis_mqtt_shm_ctx_t *ctx, const axis_mqtt_request_t *req,
 
 
 ngx_int_t
-axis_mqtt_shm_result(axis_mqtt_shm_ctx_t *ctx, uint64_t seq,
+axis_mqtt_shm_result(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev, uint64_t seq,
     axis_mqtt_error_t *err)
 {
     ngx_int_t                rc;
     axis_mqtt_shm_result_t  *result;
+    axis_mqtt_shm_device_t  *d = &ctx->sh->devices[dev];
 
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
-    result = &ctx->sh->results[seq % AXIS_MQTT_SHM_RESULTS];
+    result = &d->results[seq % AXIS_MQTT_SHM_RESULTS];
 
-    if (ctx->sh->completed < seq) {
+    if (d->completed < seq) {
         rc = NGX_AGAIN;
 
     } else if (result->seq == seq) {
@@ -201,17 +267,19 @@ axis_mqtt_shm_result(axis_mqtt_shm_ctx_t *ctx, uint64_t seq,
 
 
 ngx_int_t
-axis_mqtt_shm_withdraw(axis_mqtt_shm_ctx_t *ctx, uint64_t seq)
+axis_mqtt_shm_withdraw(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
+    uint64_t seq)
 {
-    ngx_int_t          rc;
-    axis_mqtt_error_t  err;
+    ngx_int_t                rc;
+    axis_mqtt_error_t        err;
+    axis_mqtt_shm_device_t  *d = &ctx->sh->devices[dev];
 
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
-    if (ctx->sh->taken < seq && ctx->sh->completed < seq) {
+    if (d->taken < seq && d->completed < seq) {
         axis_mqtt_error_set(&err, AXIS_MQTT_ERR_INTERNAL,
                             "withdrawn: no owner took it");
-        axis_mqtt_shm_record(ctx, seq, &err);
+        axis_mqtt_shm_record(d, seq, &err);
         rc = NGX_OK;
 
     } else {
@@ -225,20 +293,21 @@ axis_mqtt_shm_withdraw(axis_mqtt_shm_ctx_t *ctx, uint64_t seq)
 
 
 ngx_int_t
-axis_mqtt_shm_take(axis_mqtt_shm_ctx_t *ctx, axis_mqtt_state_t *state,
-    uint64_t *seq)
+axis_mqtt_shm_take(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
+    axis_mqtt_state_t *state, uint64_t *seq)
 {
-    ngx_int_t  rc;
+    ngx_int_t                rc;
+    axis_mqtt_shm_device_t  *d = &ctx->sh->devices[dev];
 
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
-    if (ctx->sh->completed == ctx->sh->submitted) {
+    if (d->completed == d->submitted) {
         rc = NGX_DONE;
 
     } else {
-        *state = ctx->sh->pending;
-        *seq = ctx->sh->submitted;
-        ctx->sh->taken = *seq;
+        *state = d->pending;
+        *seq = d->submitted;
+        d->taken = *seq;
         rc = NGX_OK;
     }
 
@@ -249,17 +318,20 @@ axis_mqtt_shm_take(axis_mqtt_shm_ctx_t *ctx, axis_mqtt_state_t *state,
 
 
 void
-axis_mqtt_shm_complete(axis_mqtt_shm_ctx_t *ctx, uint64_t seq,
-    const axis_mqtt_state_t *state, const axis_mqtt_error_t *err)
+axis_mqtt_shm_complete(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
+    uint64_t seq, const axis_mqtt_state_t *state,
+    const axis_mqtt_error_t *err)
 {
+    axis_mqtt_shm_device_t  *d = &ctx->sh->devices[dev];
+
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
     if (err->code == AXIS_MQTT_OK) {
-        ctx->sh->saved = *state;
-        ctx->sh->version++;
+        d->saved = *state;
+        d->version++;
     }
 
-    axis_mqtt_shm_record(ctx, seq, err);
+    axis_mqtt_shm_record(d, seq, err);
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
 }
@@ -268,38 +340,44 @@ axis_mqtt_shm_complete(axis_mqtt_shm_ctx_t *ctx, uint64_t seq,
 /* under the lock: the write "seq" is over, with this outcome */
 
 static void
-axis_mqtt_shm_record(axis_mqtt_shm_ctx_t *ctx, uint64_t seq,
+axis_mqtt_shm_record(axis_mqtt_shm_device_t *d, uint64_t seq,
     const axis_mqtt_error_t *err)
 {
     axis_mqtt_shm_result_t  *result;
 
-    result = &ctx->sh->results[seq % AXIS_MQTT_SHM_RESULTS];
+    result = &d->results[seq % AXIS_MQTT_SHM_RESULTS];
     result->seq = seq;
     result->error = *err;
 
-    ctx->sh->completed = seq;
+    d->completed = seq;
 }
 
 
 void
 axis_mqtt_shm_set_owner(axis_mqtt_shm_ctx_t *ctx, ngx_pid_t pid)
 {
+    ngx_uint_t  i;
+
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
     /* a new owner starts unconnected, whatever a dead one left behind */
     ctx->sh->owner = pid;
-    ctx->sh->connected = 0;
+
+    for (i = 0; i < ctx->sh->ndevices; i++) {
+        ctx->sh->devices[i].connected = 0;
+    }
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
 }
 
 
 void
-axis_mqtt_shm_set_connected(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t connected)
+axis_mqtt_shm_set_connected(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
+    ngx_uint_t connected)
 {
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
-    ctx->sh->connected = connected;
+    ctx->sh->devices[dev].connected = connected;
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
 }

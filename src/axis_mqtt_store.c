@@ -1,6 +1,6 @@
 
 /*
- * The state file <state_dir>/client.json:
+ * A device's state file <state_dir>/client-<serial>.json:
  *
  *     {"active": true, "config": { ...configureClient params... }}
  *
@@ -80,16 +80,23 @@ axis_mqtt_store_parse(axis_mqtt_state_t *state, const char *text, size_t len,
 }
 
 
+void
+axis_mqtt_store_name(char *buf, size_t size, const char *serial)
+{
+    snprintf(buf, size, "client-%s.json", serial);
+}
+
+
 int
-axis_mqtt_store_load(const char *dir, axis_mqtt_state_t *state,
-    const char *serial, axis_mqtt_error_t *err)
+axis_mqtt_store_load(const char *dir, const char *name,
+    axis_mqtt_state_t *state, const char *serial, axis_mqtt_error_t *err)
 {
     int          fd, rc;
     char        *text, path[AXIS_MQTT_PATH_MAX];
     ssize_t      n;
     struct stat  st;
 
-    snprintf(path, sizeof(path), "%s/%s", dir, AXIS_MQTT_STORE_FILE);
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
 
     fd = open(path, O_RDONLY | O_CLOEXEC);
 
@@ -137,15 +144,15 @@ axis_mqtt_store_load(const char *dir, axis_mqtt_state_t *state,
 
 
 int
-axis_mqtt_store_save(const char *dir, const axis_mqtt_state_t *state,
-    axis_mqtt_error_t *err)
+axis_mqtt_store_save(const char *dir, const char *name,
+    const axis_mqtt_state_t *state, axis_mqtt_error_t *err)
 {
     int      fd;
     char    *text, path[AXIS_MQTT_PATH_MAX], temp[AXIS_MQTT_PATH_MAX];
     json_t  *root;
 
-    snprintf(path, sizeof(path), "%s/%s", dir, AXIS_MQTT_STORE_FILE);
-    snprintf(temp, sizeof(temp), "%s/.%s.tmp", dir, AXIS_MQTT_STORE_FILE);
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    snprintf(temp, sizeof(temp), "%s/.%s.tmp", dir, name);
 
     /* a configuration always has a broker; without one it is the defaults */
     root = json_pack("{s:b, s:o}", "active", state->active,

@@ -228,7 +228,7 @@ location = /t { return 200; }
 --- config
 location = /t { return 200; }
 --- check
-ok(!-e "$state_dir/client.json", 'no state file');
+ok(!glob("$state_dir/client*.json"), 'no state file');
 is(sprintf('%o', (stat $state_dir)[2] & 07777), '700', 'state dir is 0700');
 
 

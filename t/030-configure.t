@@ -53,7 +53,7 @@ my $conf = "location = $CGI { axis_mqtt_client; client_body_buffer_size 1k; }";
                disconnectMessage);
     is_deeply($st, status_reply($want), 'UTF-8 strings come back exactly')
         or diag($JU->encode($st));
-    my $saved = saved_config("$h->{state_dir}/client.json");
+    my $saved = saved_config(state_file_of($h));
     is($saved && $saved->{lastWillTestament}{message}, $weird, 'and are saved exactly');
     is($saved && $saved->{username}, "J\x{f6}rg \x{96ea}", 'username saved exactly');
     stop_nginx($h);
@@ -129,7 +129,7 @@ my $conf = "location = $CGI { axis_mqtt_client; client_body_buffer_size 1k; }";
 {
     my $h = start_nginx(http_config => 'axis_mqtt_serial ACCC8E012345;', config => $conf);
     my $port = $h->{port};
-    my $file = "$h->{state_dir}/client.json";
+    my $file = state_file_of($h);
     my $server = { protocol => 'tcp', host => '127.0.0.1', port => 0 + $ENV{TEST_NGINX_DEAD_PORT} };
     my @secrets = map { "S3cr3t-$_-pw" } qw(one two three four five six);
     my @bodies;
@@ -265,7 +265,7 @@ location = /axis-cgi/mqtt/client.cgi { axis_mqtt_client; }
  main::status_reply(main::defaults(host => 'second.example'))]
 --- state_file_mode: 0600
 --- check
-my $text = do { local (@ARGV, $/) = "$state_dir/client.json"; <> };
+my $text = do { local (@ARGV, $/) = state_file_of($nginx); <> };
 unlike($text, qr/first/, 'nothing of the first configuration is left in the state file');
 
 
@@ -320,7 +320,7 @@ $c->{connectMessage} = { useDefault => $JSON::PP::true };
 ['{"apiVersion":"1.0","method":"configureClient","data":{}}', main::status_reply($c)]
 --- state_file_like: "activateOnReboot"\s*:\s*false
 --- check
-my $text = do { local (@ARGV, $/) = "$state_dir/client.json"; <> };
+my $text = do { local (@ARGV, $/) = state_file_of($nginx); <> };
 unlike($text, qr/futureOption|weight|pinning|expiry|retries/, 'unknown fields are not saved');
 
 

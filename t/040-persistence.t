@@ -43,7 +43,7 @@ sub saved_status {
 sub leftovers {
     my ($dir) = @_;
     opendir my $dh, $dir or return ('(no dir)');
-    return sort grep { !/^\.\.?$/ && $_ ne 'client.json' && $_ ne 'owner.lock' && $_ ne 'wake' }
+    return sort grep { !/^\.\.?$/ && $_ ne 'client-ACCC8E012345.json' && $_ ne 'owner.lock' && $_ ne 'wake' }
         readdir $dh;
 }
 
@@ -78,14 +78,14 @@ my $loc = "location = $CGI { axis_mqtt_client; }";
     is_deeply(call($h->{port}, { apiVersion => '1.0', method => 'activateClient' })->{data},
               {}, 'activated');
     my $before = get_status($h->{port});
-    my $file = slurp("$h->{state_dir}/client.json");
+    my $file = slurp(state_file_of($h));
     is(stop_nginx($h), 0, 'stopped');
 
     for my $round (1, 2) {
         $h = start_nginx(http_config => $http_config, config => $loc, workers => 2,
                          keep_state => 1);
         is_deeply(get_status($h->{port}), $before, "restart $round: same config, active");
-        is(slurp("$h->{state_dir}/client.json"), $file,
+        is(slurp(state_file_of($h)), $file,
            "restart $round: the state file is not rewritten by a start");
         is(stop_nginx($h), 0, "restart $round: stopped");
         is(ignored_lines(error_log_text($h)), 0, "restart $round: nothing reported as ignored");
@@ -100,9 +100,9 @@ my $loc = "location = $CGI { axis_mqtt_client; }";
     my ($d, $res) = do_configure($port, saved_params(clientId => 'old-one'));
     is_deeply($d->{data}, {}, 'first configure saved');
     my $old_status = get_status($port);
-    my $old_file = slurp("$sd/client.json");
+    my $old_file = slurp("$sd/client-ACCC8E012345.json");
 
-    mkdir "$sd/.client.json.tmp" or die "mkdir: $!";
+    mkdir "$sd/.client-ACCC8E012345.json.tmp" or die "mkdir: $!";
     ($d, $res) = do_configure($port, saved_params(clientId => 'new-one',
                                                   password => 'never-saved-pw'), 'c1100');
     is($res->code, 200, '1100: HTTP 200');
@@ -115,17 +115,17 @@ my $loc = "location = $CGI { axis_mqtt_client; }";
     like(error_log_text($h), qr/configuration not saved.*Is a directory/,
          'error.log has the cause');
     is_deeply(get_status($port), $old_status, 'getClientStatus still shows the old config');
-    is(slurp("$sd/client.json"), $old_file, 'client.json unchanged byte for byte');
+    is(slurp("$sd/client-ACCC8E012345.json"), $old_file, 'client-ACCC8E012345.json unchanged byte for byte');
 
     ($d) = call($port, { apiVersion => '1.0', method => 'activateClient' });
     is($d->{error}{code}, 1100, 'activateClient answers 1100 too');
     is(get_status($port)->{data}{status}{state}, 'inactive', 'and the client stays inactive');
 
-    rmdir "$sd/.client.json.tmp" or die "rmdir: $!";
+    rmdir "$sd/.client-ACCC8E012345.json.tmp" or die "rmdir: $!";
     ($d) = do_configure($port, saved_params(clientId => 'new-one'));
     is_deeply($d->{data}, {}, 'configure works again once the disk is fixed');
     is(get_status($port)->{data}{config}{clientId}, 'new-one', 'and is applied');
-    like(slurp("$sd/client.json"), qr/new-one/, 'and saved');
+    like(slurp("$sd/client-ACCC8E012345.json"), qr/new-one/, 'and saved');
     is_deeply([leftovers($sd)], [], 'no temp file left behind');
     is(stop_nginx($h), 0, 'stopped');
     unlike(error_log_text($h), qr/never-saved-pw|restart-secret/, 'no password in error.log');
@@ -140,7 +140,7 @@ with_tmpfs('tmpfs test', sub {
     my ($d) = do_configure($port, saved_params(clientId => 'before-full'));
     is_deeply($d->{data}, {}, 'tmpfs: first configure saved');
     my $old_status = get_status($port);
-    my $old_file = slurp("$mnt/client.json");
+    my $old_file = slurp("$mnt/client-ACCC8E012345.json");
 
     # fill the disk
     open my $fill, '>', "$mnt/fill" or die "fill: $!";
@@ -155,7 +155,7 @@ with_tmpfs('tmpfs test', sub {
     like(error_log_text($h), qr/configuration not saved.*No space left on device/,
          'disk full: error.log has the cause');
     is_deeply(get_status($port), $old_status, 'disk full: old config still served');
-    is(slurp("$mnt/client.json"), $old_file, 'disk full: client.json intact');
+    is(slurp("$mnt/client-ACCC8E012345.json"), $old_file, 'disk full: client-ACCC8E012345.json intact');
     is_deeply([grep { $_ ne 'fill' } leftovers($mnt)], [], 'disk full: no temp file left');
 
     unlink "$mnt/fill";
@@ -259,7 +259,7 @@ ignored
 === TEST 7: a state file with wider permissions is saved back as 0600
 --- keep_state
 --- init
-chmod 0644, "$state_dir/client.json" or die "chmod: $!";
+chmod 0644, "$state_dir/client-ACCC8E012345.json" or die "chmod: $!";
 --- http_config
 axis_mqtt_serial ACCC8E012345;
 --- config
@@ -275,7 +275,7 @@ location = /axis-cgi/mqtt/client.cgi { axis_mqtt_client; }
 === TEST 8: a stale temp file (a crash while saving) does not matter
 --- keep_state
 --- init
-open my $fh, '>', "$state_dir/.client.json.tmp" or die $!;
+open my $fh, '>', "$state_dir/.client-ACCC8E012345.json.tmp" or die $!;
 print {$fh} '{"active": tr';
 close $fh;
 --- http_config
@@ -328,7 +328,7 @@ location = /axis-cgi/mqtt/client.cgi { axis_mqtt_client; }
 === TEST 11: half of a valid state file: ignored once, inactive with defaults
 --- keep_state
 --- init
-my $file = "$state_dir/client.json";
+my $file = "$state_dir/client-ACCC8E012345.json";
 my $text = do { local (@ARGV, $/) = $file; <> };
 die "no state file to truncate" unless length $text > 100;
 truncate $file, int(length($text) / 2) or die "truncate: $!";
@@ -397,7 +397,7 @@ is(main::ignored_lines(error_log_text()), 1, 'reported exactly once');
 
 === TEST 15: an empty state file
 --- init
-open my $fh, '>', "$state_dir/client.json" or die $!;
+open my $fh, '>', "$state_dir/client-ACCC8E012345.json" or die $!;
 close $fh;
 --- http_config
 axis_mqtt_serial ACCC8E012345;
@@ -414,7 +414,7 @@ is(main::ignored_lines(error_log_text()), 1, 'reported exactly once');
 
 === TEST 16: binary garbage; then a configure replaces it with a good file ...
 --- init
-open my $fh, '>', "$state_dir/client.json" or die $!;
+open my $fh, '>', "$state_dir/client-ACCC8E012345.json" or die $!;
 print {$fh} "\x00\xff\xfe{\"active\":\x00true}" x 50;
 close $fh;
 --- http_config

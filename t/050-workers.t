@@ -215,7 +215,7 @@ sub tag_of {
     my ($tag, $why) = tag_of($final->{data}{config});
     like($tag // $why, qr/^\d+-$per_writer$/, 'the final configuration is the last write of a writer');
     my ($w, $i) = split /-/, $tag // '0-0';
-    my $saved = saved_config("$h->{state_dir}/client.json");
+    my $saved = saved_config(state_file_of($h));
     is(delete $saved->{password}, "p$w-$i", 'the state file has the password of that same write');
     my %shown = %{ $final->{data}{config} };
     delete $shown{password};
@@ -303,7 +303,7 @@ with_tmpfs('mixed outcome test', sub {
     ($d) = call($h->{port}, { apiVersion => '1.0', method => 'activateClient' });
     ok($d && $d->{data}, 'activated');
     my (undef, $before) = status($h->{port});
-    my $file = slurp("$h->{state_dir}/client.json");
+    my $file = slurp(state_file_of($h));
 
     for my $round (1, 2) {
         my %old = map { $_ => 1 } worker_pids($h);
@@ -312,7 +312,7 @@ with_tmpfs('mixed outcome test', sub {
         my ($after, $res) = status($h->{port});
         is($res->content, $before->content, "reload $round: same answer, still active");
         is($after->{data}{status}{state}, 'active', "reload $round: active");
-        is(slurp("$h->{state_dir}/client.json"), $file, "reload $round: state file untouched");
+        is(slurp(state_file_of($h)), $file, "reload $round: state file untouched");
 
         # the owner lock changes hands: a new worker announces it
         my $log = '';
@@ -341,7 +341,7 @@ with_tmpfs('mixed outcome test', sub {
         ($d) = configure($h->{port}, $p, 'back');
         ($after, $res) = status($h->{port});
         $before = $res;
-        $file = slurp("$h->{state_dir}/client.json");
+        $file = slurp(state_file_of($h));
         is($after->{data}{status}{state}, 'active', "reload $round: still active after writes");
     }
     is(stop_nginx($h), 0, 'stopped');
@@ -368,7 +368,7 @@ with_tmpfs('mixed outcome test', sub {
     is_deeply(\%tags, { '5-2' => 20 }, 'and every worker shows it');
     my @owners = error_log_text($h) =~ /process (\d+) owns the MQTT client/g;
     ok(@owners >= 2 && $owners[-1] != $owner, "a new process ($owners[-1]) owns the client");
-    like(slurp("$h->{state_dir}/client.json"), qr/c5-2/, 'saved by the new owner');
+    like(slurp(state_file_of($h)), qr/c5-2/, 'saved by the new owner');
     is(stop_nginx($h), 0, 'stopped');
 }
 

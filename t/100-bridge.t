@@ -213,7 +213,7 @@ subtest 'credentials: password_file broker, logged once, keepExistingPassword' =
     my $refused = count_re(blog($b), qr/Sending CONNACK to \S+ \(0, 5\)/);
     ok($refused >= 3, "broker refused $refused attempts (retried, >= 3)");
     ok($refused <= 6, "no busy loop ($refused attempts in 3 s)");
-    my @failed = error_log_text($h) =~ /^(.*axis_mqtt: connecting to .* failed: .*)$/mg;
+    my @failed = error_log_text($h) =~ /^(.*axis_mqtt: device \S+: connecting to .* failed: .*)$/mg;
     is(scalar @failed, 1, 'the failure is logged once') or diag(join "\n", @failed);
     like($failed[0] // '', qr/\[error\].*connecting to tcp:\/\/127\.0\.0\.1:$b->{port} failed: .*(?:user name or password|not authori[sz]ed)/,
          'the log line names the broker and the cause');
@@ -257,7 +257,7 @@ subtest 'broker gone: every worker says disconnected' => sub {
     diag(sprintf 'disconnected on every worker %.3f s after the broker died', time - $t0);
     stop_mosquitto($b);
     ok(stays_status($h, 'active/disconnected', 1), 'and stays disconnected (still active)');
-    like(error_log_text($h), qr/axis_mqtt: connection to tcp:\/\/127\.0\.0\.1:$b->{port} lost/,
+    like(error_log_text($h), qr/axis_mqtt: device \S+: connection to tcp:\/\/127\.0\.0\.1:$b->{port} lost/,
          'error.log: connection lost');
     is(stop_nginx($h), 0, 'nginx stops cleanly while retrying');
 };

@@ -85,7 +85,7 @@ subtest 'broker restart: disconnected, then reconnects and re-announces' => sub 
 
     stop_mosquitto($b);
     ok(wait_all_workers($h, 'active/disconnected', 5), 'broker stopped: all workers say disconnected');
-    like(error_log_text($h), qr/axis_mqtt: connection to tcp:\/\/127\.0\.0\.1:$port lost/,
+    like(error_log_text($h), qr/axis_mqtt: device \S+: connection to tcp:\/\/127\.0\.0\.1:$port lost/,
          'error.log: connection lost');
     sleep 1.6;    # an outage: the retries 0.5 s and 1.5 s after the loss are refused
     my $up = time;
@@ -102,7 +102,7 @@ subtest 'broker restart: disconnected, then reconnects and re-announces' => sub 
     ok($ts >= int($up) - 1, 'its timestamp is from the reconnect') or diag($p->{timestamp} // 'none');
     ok(wait_all_workers($h, 'active/connected'), 'all workers: connected');
 
-    my @failed = error_log_text($h) =~ /^.*axis_mqtt: connecting to .* failed: .*$/mg;
+    my @failed = error_log_text($h) =~ /^.*axis_mqtt: device \S+: connecting to .* failed: .*$/mg;
     is(scalar @failed, 1, 'refused retries logged once') or diag(join "\n", @failed);
     stop_nginx($h);
     stop_mosquitto($b);

@@ -1,6 +1,6 @@
 # Why a connection fails, as error.log tells it: with the client active
 # (tcp, connectTimeout 2) each cause is logged once, in words, in the line
-# "axis_mqtt: connecting to <uri> failed: <cause>", not once per retry:
+# "axis_mqtt: device <serial>: connecting to <uri> failed: <cause>", not once per retry:
 # a closed port (refused), a name that does not resolve, a server that
 # accepts and never answers (no CONNACK), a wrong password (the broker's
 # CONNACK code).  The configured password never reaches error.log.
@@ -24,13 +24,13 @@ my ($PARENT, $Silent) = ($$);            # the silent server's pid while it runs
 END { kill 'TERM', $Silent if $Silent && $$ == $PARENT }
 
 # Attempts so far: one debug line "connecting to <uri> as ..." each.
-sub attempts { scalar(() = error_log_text($_[0]) =~ /axis_mqtt: connecting to \S+ as /g) }
+sub attempts { scalar(() = error_log_text($_[0]) =~ /axis_mqtt: device \S+: connecting to \S+ as /g) }
 
 # The "connecting to <uri> failed: <cause>" lines: ([uri, cause], ...)
 sub failures {
     my ($h) = @_;
     my ($text, @f) = (error_log_text($h));
-    push @f, [$1, $2] while $text =~ /axis_mqtt: connecting to (\S+) failed: (.*)$/mg;
+    push @f, [$1, $2] while $text =~ /axis_mqtt: device \S+: connecting to (\S+) failed: (.*)$/mg;
     return @f;
 }
 
@@ -66,10 +66,10 @@ sub one_cause {
     is(scalar @failed, 1, "$label: the failure is logged once, not once per retry")
         or diag(axis_lines($h));
     is($failed[0][0] // '', $uri, "$label: the line names the broker's URI");
-    like(error_log_text($h), qr/\[error\] .*axis_mqtt: connecting to \Q$uri\E failed: /,
+    like(error_log_text($h), qr/\[error\] .*axis_mqtt: device \S+: connecting to \Q$uri\E failed: /,
          "$label: logged at level error");
     my $cause = $failed[0][1] // '';
-    diag("$label: error.log: axis_mqtt: connecting to $uri failed: $cause");
+    diag("$label: error.log: axis_mqtt: device ...: connecting to $uri failed: $cause");
     ok(index(error_log_text($h), $PASSWORD) < 0, "$label: the password is not in error.log");
     is(stop_nginx($h), 0, "$label: nginx stops cleanly while retrying");
     return $cause;

@@ -149,14 +149,14 @@ CONF
                  "$label: the broker saw $id");
         } else {
             ok(wait_for(sub { log_since($gw, $gmark)
-                              =~ /axis_mqtt: connecting to \S+ failed: (.*)/ && $1 }, 5),
+                              =~ /axis_mqtt: device \S+: connecting to \S+ failed: (.*)/ && $1 }, 5),
                "$label: the failure is logged");
             like(substr(slurp("$px->{servroot}/logs/access.log"), $access),
                  qr{"GET \Q$want_path\E HTTP/1\.1" 404 }, "$label: the proxy answered 404");
             my ($st) = status($gw);
             is($st, 'disconnected', "$label: not connected");
             diag("$label: error.log: $_")
-                for axis_lines(log_since($gw, $gmark)) =~ /(axis_mqtt: connecting to \S+ failed: .*)/g;
+                for axis_lines(log_since($gw, $gmark)) =~ /(axis_mqtt: device \S+: connecting to \S+ failed: .*)/g;
         }
     }
     # its websocket connections would hold up a graceful quit

@@ -142,15 +142,15 @@ sub expect_failure {
     my $id = sprintf 'gw-%02d', ++$Case;
     my ($from, $mark) = (length mosquitto_log($broker), log_mark($gw));
     call_ok($gw, configureClient => { %$params, clientId => $id }, "$label: configureClient");
-    my $fail = qr/^.*axis_mqtt: connecting to \S+ failed: (.*)$/m;
+    my $fail = qr/^.*axis_mqtt: device \S+: connecting to \S+ failed: (.*)$/m;
     my $cause = wait_for(sub { log_since($gw, $mark) =~ $fail && $1 }, 8);
     ok($cause, "$label: the failure is logged with a cause")
         or diag(axis_lines(log_since($gw, $mark)));
     # let two retries run: each cause must stay logged once
-    wait_for(sub { my @n = log_since($gw, $mark) =~ /axis_mqtt: connecting to \S+ as/g;
+    wait_for(sub { my @n = log_since($gw, $mark) =~ /axis_mqtt: device \S+: connecting to \S+ as/g;
                    @n >= 3 }, 6);
     my $text = log_since($gw, $mark);
-    my @causes = $text =~ /axis_mqtt: connecting to \S+ failed: (.*)$/mg;
+    my @causes = $text =~ /axis_mqtt: device \S+: connecting to \S+ failed: (.*)$/mg;
     my %seen;
     ok(@causes && !grep({ $seen{$_}++ } @causes),
        "$label: each cause logged once, not once per retry") or diag(axis_lines($text));
@@ -159,7 +159,7 @@ sub expect_failure {
     my $blog = substr(mosquitto_log($broker), $from);
     unlike($blog, qr/New client connected from .* as \Q$id\E \(/,
            "$label: the broker never accepted $id");
-    diag("$label: error.log: $_") for axis_lines($text) =~ /(axis_mqtt: connecting to \S+ failed: .*)/g;
+    diag("$label: error.log: $_") for axis_lines($text) =~ /(axis_mqtt: device \S+: connecting to \S+ failed: .*)/g;
     return ($cause // '', $blog);
 }
 

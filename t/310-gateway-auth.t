@@ -180,7 +180,7 @@ subtest 'root (Admin): every method works' => sub {
     is(($d // {})->{data}{config}{clientId}, 'gw-root', 'getClientStatus: the configuration');
     is(($d // {})->{data}{config}{deviceTopicPrefix}, "axis/$SERIAL",
        'the serial of gateway.conf');
-    ok(-f "$P{state}/client.json", 'saved in the state dir of gateway.conf');
+    ok(-f "$P{state}/client-ACCC8E012345.json", 'saved in the state dir of gateway.conf');
     ($d) = client_cgi($https, { apiVersion => '1.0', method => 'deactivateClient' }, @ROOT);
     is_deeply(($d // {})->{data}, {}, 'deactivateClient: data {}');
     ok(wait_status($https, 'inactive/disconnected', \@ROOT), 'inactive again');
@@ -192,7 +192,7 @@ subtest 'root (Admin): every method works' => sub {
 };
 
 subtest 'viewer (not in the map): HTTP 200, error 2105, nothing changed' => sub {
-    my $state_before = slurp("$P{state}/client.json");
+    my $state_before = slurp("$P{state}/client-ACCC8E012345.json");
     my ($before) = client_cgi($https, { apiVersion => '1.0', method => 'getClientStatus' }, @ROOT);
     my @reqs = (
         cfg('v-cfg', 'viewer-was-here', deviceTopicPrefix => 'viewer/prefix'),
@@ -217,7 +217,7 @@ subtest 'viewer (not in the map): HTTP 200, error 2105, nothing changed' => sub 
     is($JSON->encode($after // {}), $JSON->encode($before // {}),
        'root sees the same status and configuration as before');
     is(($after // {})->{data}{status}{state}, 'active', 'still active (viewer\'s deactivate refused)');
-    is(slurp("$P{state}/client.json"), $state_before, 'the state file is unchanged');
+    is(slurp("$P{state}/client-ACCC8E012345.json"), $state_before, 'the state file is unchanged');
 };
 
 subtest 'API Discovery: open to any authenticated user, merged with the camera\'s list' => sub {

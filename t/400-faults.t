@@ -14,7 +14,7 @@
 #     connected, nor a takeover ("already connected, closing old connection");
 #   - every current worker answers getClientStatus with active/connected and
 #     the configuration as it was configured;
-#   - client.json is byte-identical to the file after configure + activate.
+#   - the state file is byte-identical to the file after configure + activate.
 # The time each recovery took is printed (median / max per kind); the only
 # timing assertions are the generous deadlines.
 #
@@ -165,8 +165,8 @@ sub check_round {
     push @$times, $took if defined $took;
     my (undef, @bad) = sessions(mosquitto_log($b), $CLIENT_ID);
     is(join("\n", @bad), '', "$kind $n: the broker never had two connections of $CLIENT_ID");
-    my $now = slurp("$h->{state_dir}/client.json");
-    ok(defined $now && $now eq $saved, "$kind $n: client.json unchanged")
+    my $now = slurp(state_file_of($h));
+    ok(defined $now && $now eq $saved, "$kind $n: state file unchanged")
         or diag("now:\n" . ($now // '(missing)') . "\nafter configure:\n$saved");
 }
 
@@ -205,8 +205,8 @@ my ($config, $saved);
     my $took = wait_recovered($h, $b, $config, time);
     ok(defined $took, 'activated: one connection, every worker active/connected')
         or BAIL_OUT('the client does not connect: nothing to inject faults into');
-    $saved = slurp("$h->{state_dir}/client.json");
-    like($saved // '', qr/"active"\s*:\s*true/, 'client.json says active');
+    $saved = slurp(state_file_of($h));
+    like($saved // '', qr/"active"\s*:\s*true/, 'the state file says active');
 }
 
 subtest "(a) $ROUNDS broker restarts" => sub {

@@ -15,12 +15,13 @@
 #include "unit.h"
 
 
-#define T_DIR_LEN  256
+#define T_DIR_LEN     256
+#define T_STORE_FILE  "client-" T_SERIAL ".json"
 
 
 typedef struct {
     char                     dir[T_DIR_LEN];
-    char                     path[T_DIR_LEN + 32];     /* dir/client.json */
+    char                     path[T_DIR_LEN + 32];     /* dir/client-*.json */
 } t_store_t;
 
 
@@ -42,7 +43,7 @@ t_store_setup(void **state)
     }
 
     snprintf(ts->path, sizeof(ts->path), "%s/%s", ts->dir,
-             AXIS_MQTT_STORE_FILE);
+             T_STORE_FILE);
 
     *state = ts;
 
@@ -164,7 +165,7 @@ t_assert_load_fails(const t_store_t *ts, const char *what)
     err.code = AXIS_MQTT_OK;
     err.message[0] = '\0';
 
-    rc = axis_mqtt_store_load(ts->dir, &st, T_SERIAL, &err);
+    rc = axis_mqtt_store_load(ts->dir, T_STORE_FILE, &st, T_SERIAL, &err);
 
     if (rc != -1 || err.message[0] == '\0') {
         fail_msg("loading %s: returned %d, error \"%s\"", what, rc,
@@ -190,7 +191,7 @@ test_store_save_file(void **state)
     /* a permissive umask does not widen the file */
 
     old = umask(0);
-    assert_int_equal(axis_mqtt_store_save(ts->dir, &s, &err), 0);
+    assert_int_equal(axis_mqtt_store_save(ts->dir, T_STORE_FILE, &s, &err), 0);
     umask(old);
 
     assert_int_equal(stat(ts->path, &st), 0);
@@ -200,7 +201,7 @@ test_store_save_file(void **state)
     /* client.json and nothing else: no temporary file left behind */
 
     assert_int_equal(t_dir_count(ts->dir, name, sizeof(name)), 1);
-    assert_string_equal(name, AXIS_MQTT_STORE_FILE);
+    assert_string_equal(name, T_STORE_FILE);
 }
 
 
@@ -217,13 +218,13 @@ test_store_save_narrows_mode(void **state)
     t_write_file(ts->path, "{}", 2, 0644);
 
     t_state(&s, T_PARAMS_FULL, 0);
-    assert_int_equal(axis_mqtt_store_save(ts->dir, &s, &err), 0);
+    assert_int_equal(axis_mqtt_store_save(ts->dir, T_STORE_FILE, &s, &err), 0);
 
     assert_int_equal(stat(ts->path, &st), 0);
     assert_int_equal(st.st_mode & 07777, 0600);
     assert_int_equal(t_dir_count(ts->dir, NULL, 0), 1);
 
-    assert_int_equal(axis_mqtt_store_load(ts->dir, &loaded, T_SERIAL, &err),
+    assert_int_equal(axis_mqtt_store_load(ts->dir, T_STORE_FILE, &loaded, T_SERIAL, &err),
                      1);
     t_assert_conf_equal(&loaded.conf, &s.conf);
 }
@@ -261,12 +262,12 @@ test_store_round_trip(void **state)
     for (i = 0; i < T_NELTS(cases); i++) {
         t_state(&s, cases[i].params, cases[i].active);
 
-        assert_int_equal(axis_mqtt_store_save(ts->dir, &s, &err), 0);
+        assert_int_equal(axis_mqtt_store_save(ts->dir, T_STORE_FILE, &s, &err), 0);
 
         memset(&loaded, 0xa5, sizeof(loaded));
         err.code = AXIS_MQTT_OK;
 
-        if (axis_mqtt_store_load(ts->dir, &loaded, T_SERIAL, &err) != 1) {
+        if (axis_mqtt_store_load(ts->dir, T_STORE_FILE, &loaded, T_SERIAL, &err) != 1) {
             fail_msg("case %zu: load failed: %s", i, err.message);
         }
 
@@ -298,8 +299,8 @@ test_store_round_trip_longest(void **state)
     free(s1024);
     free(s4096);
 
-    assert_int_equal(axis_mqtt_store_save(ts->dir, &s, &err), 0);
-    assert_int_equal(axis_mqtt_store_load(ts->dir, &loaded, T_SERIAL, &err),
+    assert_int_equal(axis_mqtt_store_save(ts->dir, T_STORE_FILE, &s, &err), 0);
+    assert_int_equal(axis_mqtt_store_load(ts->dir, T_STORE_FILE, &loaded, T_SERIAL, &err),
                      1);
 
     t_assert_conf_equal(&loaded.conf, &s.conf);
@@ -319,8 +320,8 @@ test_store_password_survives(void **state)
     t_state(&s, T_PARAMS_FULL, 1);
     assert_string_equal(s.conf.password, T_PASSWORD_FULL);
 
-    assert_int_equal(axis_mqtt_store_save(ts->dir, &s, &err), 0);
-    assert_int_equal(axis_mqtt_store_load(ts->dir, &loaded, T_SERIAL, &err),
+    assert_int_equal(axis_mqtt_store_save(ts->dir, T_STORE_FILE, &s, &err), 0);
+    assert_int_equal(axis_mqtt_store_load(ts->dir, T_STORE_FILE, &loaded, T_SERIAL, &err),
                      1);
     assert_string_equal(loaded.conf.password, T_PASSWORD_FULL);
 
@@ -328,8 +329,8 @@ test_store_password_survives(void **state)
 
     s.conf.password[0] = '\0';
 
-    assert_int_equal(axis_mqtt_store_save(ts->dir, &s, &err), 0);
-    assert_int_equal(axis_mqtt_store_load(ts->dir, &loaded, T_SERIAL, &err),
+    assert_int_equal(axis_mqtt_store_save(ts->dir, T_STORE_FILE, &s, &err), 0);
+    assert_int_equal(axis_mqtt_store_load(ts->dir, T_STORE_FILE, &loaded, T_SERIAL, &err),
                      1);
     assert_string_equal(loaded.conf.password, "");
 }
@@ -344,7 +345,7 @@ test_store_load_missing(void **state)
 
     ts = *state;
 
-    assert_int_equal(axis_mqtt_store_load(ts->dir, &s, T_SERIAL, &err), 0);
+    assert_int_equal(axis_mqtt_store_load(ts->dir, T_STORE_FILE, &s, T_SERIAL, &err), 0);
 
     /* nothing is created by looking */
 
@@ -401,7 +402,7 @@ test_store_load_truncated(void **state)
     ts = *state;
 
     t_state(&s, T_PARAMS_FULL, 1);
-    assert_int_equal(axis_mqtt_store_save(ts->dir, &s, &err), 0);
+    assert_int_equal(axis_mqtt_store_save(ts->dir, T_STORE_FILE, &s, &err), 0);
 
     text = t_read_file(ts->path, &len);
     t_write_file(ts->path, text, len / 2, 0600);
@@ -429,7 +430,7 @@ test_store_save_no_dir(void **state)
     err.code = AXIS_MQTT_OK;
     err.message[0] = '\0';
 
-    assert_int_equal(axis_mqtt_store_save(dir, &s, &err), -1);
+    assert_int_equal(axis_mqtt_store_save(dir, T_STORE_FILE, &s, &err), -1);
     assert_int_equal(err.code, AXIS_MQTT_ERR_INTERNAL);
     assert_true(strlen(err.message) > 0);
 
@@ -450,22 +451,22 @@ test_store_save_failure_keeps_file(void **state)
     ts = *state;
 
     t_state(&s, T_PARAMS_FULL, 1);
-    assert_int_equal(axis_mqtt_store_save(ts->dir, &s, &err), 0);
+    assert_int_equal(axis_mqtt_store_save(ts->dir, T_STORE_FILE, &s, &err), 0);
 
     /* the temporary file cannot be created: a directory is in its way */
 
     snprintf(temp, sizeof(temp), "%s/.%s.tmp", ts->dir,
-             AXIS_MQTT_STORE_FILE);
+             T_STORE_FILE);
     assert_int_equal(mkdir(temp, 0700), 0);
 
     t_state(&other, "{\"server\": {\"protocol\": \"tcp\", \"host\": \"h\"}}",
             0);
 
     err.code = AXIS_MQTT_OK;
-    assert_int_equal(axis_mqtt_store_save(ts->dir, &other, &err), -1);
+    assert_int_equal(axis_mqtt_store_save(ts->dir, T_STORE_FILE, &other, &err), -1);
     assert_int_equal(err.code, AXIS_MQTT_ERR_INTERNAL);
 
-    assert_int_equal(axis_mqtt_store_load(ts->dir, &loaded, T_SERIAL, &err),
+    assert_int_equal(axis_mqtt_store_load(ts->dir, T_STORE_FILE, &loaded, T_SERIAL, &err),
                      1);
     t_assert_conf_equal(&loaded.conf, &s.conf);
     assert_int_equal(loaded.active, 1);
@@ -490,12 +491,12 @@ test_store_round_trip_unconfigured(void **state)
     axis_mqtt_conf_init(&s.conf, T_SERIAL);
     s.active = 0;
 
-    assert_int_equal(axis_mqtt_store_save(ts->dir, &s, &err), 0);
+    assert_int_equal(axis_mqtt_store_save(ts->dir, T_STORE_FILE, &s, &err), 0);
 
     err.code = AXIS_MQTT_OK;
     err.message[0] = '\0';
 
-    rc = axis_mqtt_store_load(ts->dir, &loaded, T_SERIAL, &err);
+    rc = axis_mqtt_store_load(ts->dir, T_STORE_FILE, &loaded, T_SERIAL, &err);
 
     if (rc != 1) {
         fail_msg("a saved unconfigured state does not load: %d, %d \"%s\"",

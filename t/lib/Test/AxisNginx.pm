@@ -37,7 +37,7 @@ use Time::HiRes qw(sleep time);
 
 our @EXPORT = qw(
     run_tests repeat_each free_port
-    start_nginx stop_nginx reload_nginx worker_pids error_log_text
+    start_nginx stop_nginx reload_nginx worker_pids error_log_text state_file_of
     http_post api
     start_mosquitto stop_mosquitto mosquitto_log
     sub_messages sub_start sub_collect
@@ -189,6 +189,8 @@ sub _prepare_nginx {
     make_path("$sr/conf", "$sr/logs", "$sr/tmp");
     make_path($h->{state_dir}, { mode => 0700 });
     chmod 0700, $h->{state_dir} unless $a{keep_state};
+    # the single-device layout's file: the device of the http level's serial
+    # takes it over (and the owner renames it)
     _spew("$h->{state_dir}/client.json", _subst($h, $a{state_file}), 0600)
         if defined $a{state_file};
     return $h;
@@ -663,10 +665,24 @@ sub _check_logs {
     }
 }
 
+# The state file of the device with that serial, <state_dir>/client-<serial>.json;
+# without a serial: the only device file there is, else a single-device
+# layout's client.json not taken over (no device), else ACCC8E012345's.
+sub state_file_of {
+    my ($h, $serial) = @_;
+    unless ($serial) {
+        my @files = glob "$h->{state_dir}/client-*.json";
+        return $files[0] if @files == 1;
+        return "$h->{state_dir}/client.json" if !@files && -e "$h->{state_dir}/client.json";
+        $serial = 'ACCC8E012345';
+    }
+    return "$h->{state_dir}/client-$serial.json";
+}
+
 sub _check_state {
     my ($block, $h) = @_;
     my $name = $block->name;
-    my $file = "$h->{state_dir}/client.json";
+    my $file = state_file_of($h);
     if (defined(my $re = _sec($block, 'state_file_like'))) {
         chomp $re;
         ok(-f $file, "$name - state file exists")
