@@ -508,10 +508,27 @@ test_store_round_trip_unconfigured(void **state)
 }
 
 
+static void
+test_store_name(void **unused)
+{
+    char  name[AXIS_MQTT_STORE_NAME_LEN];
+
+    axis_mqtt_store_name(name, sizeof(name), T_SERIAL);
+    assert_string_equal(name, T_STORE_FILE);
+
+    /* the longest serial fits */
+    axis_mqtt_store_name(name, sizeof(name),
+                         "0123456789012345678901234567890123456789"
+                         "012345678901234567890123");
+    assert_int_equal(strlen(name), 64 + strlen("client-.json"));
+}
+
+
 int
 t_run_store_tests(void)
 {
     const struct CMUnitTest  tests[] = {
+        cmocka_unit_test(test_store_name),
         cmocka_unit_test_setup_teardown(test_store_save_file,
                                         t_store_setup, t_store_teardown),
         cmocka_unit_test_setup_teardown(test_store_save_narrows_mode,
