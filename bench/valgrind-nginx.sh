@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# nginx under valgrind memcheck, for the test harness:
+# nginx under valgrind (memcheck, or a thread checker), for the test harness:
 #
 #   TEST_NGINX_BINARY=$PWD/bench/valgrind-nginx.sh prove t/...
 #
@@ -14,6 +14,9 @@
 #                           99; 0 = the program's own status)
 #   AXIS_MQTT_VG_NGINX      the nginx binary (default /usr/sbin/nginx)
 #   AXIS_MQTT_VG_ARGS       more valgrind options, split on blanks
+#   AXIS_MQTT_VG_TOOL       memcheck (default), drd or helgrind: the thread
+#                           checkers report races and lock misuse between
+#                           the event loop, the bridge thread and Paho's
 #
 # --keep-debuginfo: a reload dlclose()s the old cycle's modules; the stacks
 # of blocks allocated by them must still name file:line.
@@ -23,11 +26,19 @@ bench=$(cd "$(dirname "$0")" && pwd)
 dir=${AXIS_MQTT_VG_DIR:-$bench/work-valgrind/logs}
 mkdir -p "$dir"
 
+tool=${AXIS_MQTT_VG_TOOL:-memcheck}
+case "$tool" in
+    memcheck) checks="--leak-check=full --show-leak-kinds=definite
+                      --errors-for-leak-kinds=definite --track-origins=yes" ;;
+    drd)      checks="--check-stack-var=no --segment-merging=yes" ;;
+    helgrind) checks="--history-level=approx" ;;
+    *)        echo "valgrind-nginx.sh: no tool $tool" >&2; exit 2 ;;
+esac
+
 # shellcheck disable=SC2086
-exec valgrind --tool=memcheck --trace-children=yes \
-    --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite \
+exec valgrind --tool="$tool" --trace-children=yes $checks \
     --error-exitcode="${AXIS_MQTT_VG_EXITCODE:-99}" \
-    --num-callers=30 --keep-debuginfo=yes --track-origins=yes \
+    --num-callers=30 --keep-debuginfo=yes \
     --log-file="$dir/vg.%p.log" \
     ${AXIS_MQTT_VG_ARGS:-} \
     "${AXIS_MQTT_VG_NGINX:-/usr/sbin/nginx}" "$@"

@@ -41,6 +41,8 @@
 #                             error found changes no test's outcome (nginx's own
 #                             exit-time leaks would fail "stopped cleanly")
 #   VG_SUMMARY_ONLY=1         only summarise the logs of an earlier run
+#   VG_TOOL=drd|helgrind      a thread checker instead of memcheck (issue 8):
+#                             races and lock misuse, summarised the same way
 set -euo pipefail
 
 bench=$(cd "$(dirname "$0")" && pwd)
@@ -83,8 +85,9 @@ if [ -z "${VG_SUMMARY_ONLY:-}" ]; then
     export TEST_NGINX_BINARY=$bench/valgrind-nginx.sh
     export AXIS_MQTT_VG_DIR=$logs
     export AXIS_MQTT_VG_EXITCODE=${AXIS_MQTT_VG_EXITCODE:-0}
+    export AXIS_MQTT_VG_TOOL=${VG_TOOL:-memcheck}
 
-    log "prove -j${VG_JOBS:-1} $* with nginx under valgrind; logs in $logs"
+    log "prove -j${VG_JOBS:-1} $* with nginx under valgrind $AXIS_MQTT_VG_TOOL; logs in $logs"
     start=$(date +%s)
     (cd "$work/repo" && prove -j"${VG_JOBS:-1}" -v "$@") > "$work/prove.log" 2>&1 \
         && prove_status=0 || prove_status=$?
@@ -105,6 +108,10 @@ my ($dir, $repo) = @ARGV;
 my $OURS = qr/^(?:ngx_http_axis_mqtt|axis_mqtt_)|ngx_http_axis_mqtt_module\.so/;
 my $LIBS = qr/libpaho-mqtt|libjansson|MQTTAsync|MQTTClient|json_/;
 my $KIND = join '|', 'Invalid (?:read|write|free)', 'Conditional jump or move depends on uninitialised',
+    # drd and helgrind (VG_TOOL)
+    'Conflicting (?:load|store) by thread', 'Possible data race', 'Thread #\d+: lock order',
+    'Thread #?\d+.* (?:unlocked|destroyed|deallocated) .*lock', 'Thread #\d+\'s call to',
+    'Thread \d+: .*(?:mutex|lock|cond)', 'Destroying locked', 'Recursive locking',
     'Use of uninitialised value', 'Syscall param .* uninitialised', 'Mismatched free',
     'Source and destination overlap', '.*are definitely lost in loss record',
     'Argument .* of function .* has a fishy', '.*uninitialised byte';

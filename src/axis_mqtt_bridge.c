@@ -28,6 +28,7 @@
 #include <MQTTAsync.h>
 
 #include "axis_mqtt_bridge.h"
+#include "axis_mqtt_log.h"
 #include "axis_mqtt_mailbox.h"
 #include "axis_mqtt_message.h"
 #include "axis_mqtt_paho.h"
@@ -69,6 +70,8 @@ typedef struct {
     pthread_t                 thread;
     ngx_uint_t                started;      /* the thread runs */
     ngx_uint_t                paho_ready;   /* MQTTAsync_global_init done */
+    u_char                   *connected;    /* the statuses, being published */
+    u_char                   *changed;
 
     /* allocated once, with the mailbox; then the bridge thread's own */
     axis_mqtt_device_t       *devices;
@@ -175,9 +178,12 @@ axis_mqtt_bridge_alloc(axis_mqtt_bridge_t *b)
     b->mail.events = calloc(axis_mqtt_mailbox_capacity(),
                             sizeof(axis_mqtt_event_t));
     b->mail.changed = calloc(b->ndevices, sizeof(ngx_uint_t));
+    b->connected = calloc(b->ndevices, 1);
+    b->changed = calloc(b->ndevices, 1);
 
     if (b->devices == NULL || b->saved == NULL || b->mail.events == NULL
-        || b->mail.changed == NULL)
+        || b->mail.changed == NULL || b->connected == NULL
+        || b->changed == NULL)
     {
         return NGX_ERROR;
     }
@@ -200,6 +206,26 @@ axis_mqtt_bridge_stop(void)
 {
     if (axis_mqtt_bridge.started) {
         axis_mqtt_mailbox_stop();
+    }
+}
+
+
+void
+axis_mqtt_bridge_publish_status(void)
+{
+    ngx_uint_t           i;
+    axis_mqtt_bridge_t  *b = &axis_mqtt_bridge;
+
+    if (!b->started) {
+        return;
+    }
+
+    axis_mqtt_mailbox_statuses(b->connected, b->changed);
+
+    for (i = 0; i < b->ndevices; i++) {
+        if (b->changed[i]) {
+            axis_mqtt_shm_set_connected(b->shm, i, b->connected[i]);
+        }
     }
 }
 
@@ -293,7 +319,7 @@ axis_mqtt_bridge_main(void *data)
                                b->saved);
 
         if (mail->dropped) {
-            ngx_log_error(NGX_LOG_ALERT, b->log, 0,
+            axis_mqtt_log(b->log, NGX_LOG_ALERT,
                           "axis_mqtt: %ui events of the MQTT clients lost",
                           mail->dropped);
         }
@@ -479,7 +505,7 @@ axis_mqtt_bridge_run(axis_mqtt_bridge_t *b, axis_mqtt_device_t *d,
             break;
 
         case AXIS_MQTT_DO_STATUS:
-            axis_mqtt_shm_set_connected(b->shm, d->index, a->value);
+            axis_mqtt_mailbox_set_status(d->index, a->value, b->wake_fd);
             break;
 
         case AXIS_MQTT_DO_LOG:
@@ -541,9 +567,9 @@ axis_mqtt_bridge_connect(axis_mqtt_bridge_t *b, axis_mqtt_device_t *d)
         goto failed;
     }
 
-    ngx_log_debug3(NGX_LOG_DEBUG_CORE, b->log, 0,
-                   "axis_mqtt: device %s: connecting to %s as \"%s\"",
-                   d->conf->serial, d->session.uri, client_id);
+    axis_mqtt_log(b->log, NGX_LOG_DEBUG,
+                  "axis_mqtt: device %s: connecting to %s as \"%s\"",
+                  d->conf->serial, d->session.uri, client_id);
     return;
 
 failed:
@@ -576,7 +602,7 @@ axis_mqtt_bridge_publish(axis_mqtt_bridge_t *b, axis_mqtt_device_t *d,
     rc = MQTTAsync_sendMessage(d->client, d->message.topic, &msg, resp);
 
     if (rc != MQTTASYNC_SUCCESS) {
-        ngx_log_error(NGX_LOG_WARN, b->log, 0,
+        axis_mqtt_log(b->log, NGX_LOG_WARN,
                       "axis_mqtt: device %s: the %s message could not be "
                       "sent: %s", d->conf->serial,
                       which == AXIS_MQTT_CONNECT_MESSAGE ? "connect"
@@ -654,7 +680,7 @@ axis_mqtt_bridge_log(axis_mqtt_bridge_t *b, axis_mqtt_device_t *d, int level,
         NGX_LOG_ERR, NGX_LOG_WARN, NGX_LOG_INFO
     };
 
-    ngx_log_error(levels[level], b->log, 0, "axis_mqtt: device %s: %s",
+    axis_mqtt_log(b->log, levels[level], "axis_mqtt: device %s: %s",
                   d->conf->serial, text);
 }
 

@@ -25,6 +25,13 @@ ngx_int_t axis_mqtt_bridge_start(axis_mqtt_shm_ctx_t *shm, ngx_fd_t wake_fd,
 void axis_mqtt_bridge_apply(ngx_uint_t dev, const axis_mqtt_state_t *state);
 
 /*
+ * In the event loop, woken through the wake FIFO: the connection statuses
+ * the sessions changed go to the zone.  The zone has this one writer of
+ * "connected": the bridge thread never takes the zone's lock.
+ */
+void axis_mqtt_bridge_publish_status(void);
+
+/*
  * Ownership ends: a clean DISCONNECT of every client, no announcement, no
  * last will.  Once they are out, axis_mqtt_bridge_stopped() is true and
  * the wake FIFO is written to.

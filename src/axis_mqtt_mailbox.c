@@ -32,12 +32,16 @@ typedef struct {
 
     char                   (*tls_error)[AXIS_MQTT_CAUSE_LEN];
     uint64_t                *tls_error_generation;
+
+    u_char                  *connected;     /* for the event loop */
+    u_char                  *connected_set;
 } axis_mqtt_mailbox_t;
 
 
 static void axis_mqtt_mailbox_post(void *context, axis_mqtt_session_in_e type,
     int code, const char *message);
 static ngx_uint_t axis_mqtt_mailbox_has_mail(axis_mqtt_mailbox_t *mb);
+static void axis_mqtt_mailbox_wake(ngx_fd_t wake_fd);
 static void axis_mqtt_mailbox_deadline(ngx_msec_t deadline,
     struct timespec *ts);
 
@@ -66,9 +70,12 @@ axis_mqtt_mailbox_open(ngx_uint_t ndevices)
         mb->events = calloc(mb->capacity, sizeof(axis_mqtt_event_t));
         mb->tls_error = calloc(ndevices, AXIS_MQTT_CAUSE_LEN);
         mb->tls_error_generation = calloc(ndevices, sizeof(uint64_t));
+        mb->connected = calloc(ndevices, 1);
+        mb->connected_set = calloc(ndevices, 1);
 
         if (mb->next == NULL || mb->next_set == NULL || mb->events == NULL
-            || mb->tls_error == NULL || mb->tls_error_generation == NULL)
+            || mb->tls_error == NULL || mb->tls_error_generation == NULL
+            || mb->connected == NULL || mb->connected_set == NULL)
         {
             return NGX_ERROR;
         }
@@ -82,6 +89,8 @@ axis_mqtt_mailbox_open(ngx_uint_t ndevices)
     mb->nevents = 0;
     mb->dropped = 0;
     ngx_memzero(mb->next_set, ndevices);
+    ngx_memzero(mb->connected, ndevices);
+    ngx_memzero(mb->connected_set, ndevices);
 
     pthread_mutex_unlock(&mb->lock);
 
@@ -136,6 +145,21 @@ axis_mqtt_mailbox_stopped(void)
     pthread_mutex_unlock(&mb->lock);
 
     return stopped;
+}
+
+
+void
+axis_mqtt_mailbox_statuses(u_char *connected, u_char *changed)
+{
+    axis_mqtt_mailbox_t  *mb = &axis_mqtt_mailbox;
+
+    pthread_mutex_lock(&mb->lock);
+
+    ngx_memcpy(connected, mb->connected, mb->ndevices);
+    ngx_memcpy(changed, mb->connected_set, mb->ndevices);
+    ngx_memzero(mb->connected_set, mb->ndevices);
+
+    pthread_mutex_unlock(&mb->lock);
 }
 
 
@@ -233,20 +257,46 @@ axis_mqtt_mailbox_deadline(ngx_msec_t deadline, struct timespec *ts)
 
 
 void
+axis_mqtt_mailbox_set_status(ngx_uint_t dev, ngx_uint_t connected,
+    ngx_fd_t wake_fd)
+{
+    axis_mqtt_mailbox_t  *mb = &axis_mqtt_mailbox;
+
+    pthread_mutex_lock(&mb->lock);
+
+    mb->connected[dev] = (u_char) connected;
+    mb->connected_set[dev] = 1;
+    axis_mqtt_mailbox_wake(wake_fd);
+
+    pthread_mutex_unlock(&mb->lock);
+}
+
+
+void
 axis_mqtt_mailbox_set_stopped(ngx_fd_t wake_fd)
 {
     axis_mqtt_mailbox_t  *mb = &axis_mqtt_mailbox;
 
-    /* under the lock: once "stopped" is seen, the FIFO is ours no more */
     pthread_mutex_lock(&mb->lock);
 
     mb->stopped = 1;
+    axis_mqtt_mailbox_wake(wake_fd);
 
+    pthread_mutex_unlock(&mb->lock);
+}
+
+
+/*
+ * Under the lock: once "stopped" is seen, the event loop closes the FIFO,
+ * and nothing writes to it after "stopped".
+ */
+
+static void
+axis_mqtt_mailbox_wake(ngx_fd_t wake_fd)
+{
     if (write(wake_fd, "!", 1) == -1) {
         /* EAGAIN: the full FIFO already holds a wake-up */
     }
-
-    pthread_mutex_unlock(&mb->lock);
 }
 
 

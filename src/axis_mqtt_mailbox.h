@@ -69,6 +69,13 @@ void axis_mqtt_mailbox_apply(ngx_uint_t dev, const axis_mqtt_state_t *state);
 void axis_mqtt_mailbox_stop(void);
 ngx_uint_t axis_mqtt_mailbox_stopped(void);
 
+/*
+ * The devices' connection statuses that changed since the last call:
+ * changed[dev] set, connected[dev] the status.  The event loop writes them
+ * to the zone: the bridge thread never takes the zone's lock.
+ */
+void axis_mqtt_mailbox_statuses(u_char *connected, u_char *changed);
+
 
 /* the bridge thread's side */
 
@@ -79,7 +86,13 @@ ngx_uint_t axis_mqtt_mailbox_stopped(void);
 void axis_mqtt_mailbox_take(ngx_msec_t deadline, axis_mqtt_mail_t *mail,
     axis_mqtt_state_t *states);
 
-/* ownership is let go: "stopped" is set and the wake FIFO written, at once */
+/*
+ * For the event loop, woken through the wake FIFO: a device's session
+ * changed its status; every session has let go ("stopped", after the
+ * statuses it set).
+ */
+void axis_mqtt_mailbox_set_status(ngx_uint_t dev, ngx_uint_t connected,
+    ngx_fd_t wake_fd);
 void axis_mqtt_mailbox_set_stopped(ngx_fd_t wake_fd);
 
 /* OpenSSL's first reason of this client's attempt, or "" */

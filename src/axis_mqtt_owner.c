@@ -238,6 +238,9 @@ axis_mqtt_owner_wake_handler(ngx_event_t *ev)
 
     while (read(c->fd, buf, sizeof(buf)) > 0) { /* drain */ }
 
+    /* the statuses first: a bridge that stopped set its last ones before */
+    axis_mqtt_bridge_publish_status();
+
     if (own->quitting && axis_mqtt_bridge_stopped()) {
         axis_mqtt_owner_let_go(own);
         return;
@@ -375,8 +378,11 @@ axis_mqtt_owner_let_go(axis_mqtt_owner_t *own)
 
     /*
      * The lock next: the next owner may connect now, while Paho here
-     * takes its time to wind down.
+     * takes its time to wind down.  The last statuses are ours to write
+     * until then.
      */
+
+    axis_mqtt_bridge_publish_status();
 
     if (own->owner) {
         axis_mqtt_shm_set_owner(own->shm, 0);

@@ -11,8 +11,9 @@
  * device's writes are serialised, a failed one leaves "saved" untouched,
  * and one device's write never waits for another's.
  *
- * "connected" has one writer: the owner's bridge thread (from the
- * device's session).  Workers only read it.
+ * "connected" has one writer: the owner's event loop, publishing what the
+ * device's session decided (axis_mqtt_bridge_publish_status()).  Workers
+ * only read it; the bridge thread never takes the zone's lock.
  */
 
 #ifndef _AXIS_MQTT_SHM_H_INCLUDED_
