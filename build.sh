@@ -9,7 +9,8 @@
 #                       stand-in camera, in run/
 #   ./build.sh install  the module into Debian's nginx (modules-enabled)
 #   ./build.sh fuzz [s] the libFuzzer targets of the API core, s seconds
-#   ./build.sh bench    the benchmarks; figures to bench/RESULTS.md
+#   ./build.sh bench    the benchmarks; figures to bench/RESULTS.md and
+#                       (many devices) bench/SCALE.md
 #   ./build.sh soak     10 min of mixed load, reloads, broker restarts; bench/SOAK.md
 #   ./build.sh valgrind the nginx tests with nginx under valgrind memcheck
 set -euo pipefail
@@ -30,7 +31,7 @@ packages=(
     libhttp-message-perl liblwp-protocol-https-perl libio-socket-ssl-perl
     mosquitto mosquitto-clients openssl curl
     # fuzzing and benchmarks
-    clang libclang-rt-14-dev wrk valgrind
+    clang libclang-rt-14-dev wrk valgrind bc iproute2
 )
 
 cflags=(-O2 -g -Wall -Wextra -Werror -Wno-unused-parameter
@@ -228,7 +229,7 @@ case "${1:-build}" in
     run)     deps; build; run ;;
     install) build; install_module ;;
     fuzz)    deps; bash "$repo/fuzz/run.sh" "${2:-60}" ;;
-    bench)   deps; build; bash "$repo/bench/run.sh" ;;
+    bench)   deps; build; bash "$repo/bench/run.sh"; bash "$repo/bench/scale.sh" ;;
     soak)    deps; build; bash "$repo/bench/soak.sh" ;;
     valgrind) deps; build; bash "$repo/bench/valgrind.sh" ;;
     *)     echo "usage: $0 [deps|build|unit|test|run|install|fuzz|bench|soak|valgrind]" >&2; exit 2 ;;

@@ -53,7 +53,6 @@ typedef struct {
     axis_mqtt_session_t       session;
     MQTTAsync                 client;       /* NULL: none */
     axis_mqtt_paho_options_t  options;      /* the client's */
-    axis_mqtt_publication_t   message;      /* being published */
 } axis_mqtt_device_t;
 
 
@@ -76,7 +75,8 @@ typedef struct {
     /* allocated once, with the mailbox; then the bridge thread's own */
     axis_mqtt_device_t       *devices;
     ngx_uint_t                ndevices;
-    axis_mqtt_state_t        *saved;        /* the latest from the mailbox */
+    axis_mqtt_state_t         saved;        /* a device's, from the mailbox */
+    axis_mqtt_publication_t   message;      /* being handed to Paho */
     axis_mqtt_mail_t          mail;
 } axis_mqtt_bridge_t;
 
@@ -174,14 +174,13 @@ axis_mqtt_bridge_alloc(axis_mqtt_bridge_t *b)
     }
 
     b->devices = calloc(b->ndevices, sizeof(axis_mqtt_device_t));
-    b->saved = calloc(b->ndevices, sizeof(axis_mqtt_state_t));
     b->mail.events = calloc(axis_mqtt_mailbox_capacity(),
                             sizeof(axis_mqtt_event_t));
     b->mail.changed = calloc(b->ndevices, sizeof(ngx_uint_t));
     b->connected = calloc(b->ndevices, 1);
     b->changed = calloc(b->ndevices, 1);
 
-    if (b->devices == NULL || b->saved == NULL || b->mail.events == NULL
+    if (b->devices == NULL || b->mail.events == NULL
         || b->mail.changed == NULL || b->connected == NULL
         || b->changed == NULL)
     {
@@ -315,8 +314,7 @@ axis_mqtt_bridge_main(void *data)
     }
 
     for ( ;; ) {
-        axis_mqtt_mailbox_take(axis_mqtt_bridge_next_timer(b), mail,
-                               b->saved);
+        axis_mqtt_mailbox_take(axis_mqtt_bridge_next_timer(b), mail);
 
         if (mail->dropped) {
             axis_mqtt_log(b->log, NGX_LOG_ALERT,
@@ -337,8 +335,9 @@ axis_mqtt_bridge_main(void *data)
 
         for (i = 0; i < mail->nchanged; i++) {
             d = &b->devices[mail->changed[i]];
+            axis_mqtt_mailbox_state(d->index, &b->saved);
             axis_mqtt_bridge_feed(b, d, AXIS_MQTT_IN_CONFIGURED, 0,
-                                  &b->saved[d->index], NULL);
+                                  &b->saved, NULL);
         }
 
         /* a session acts only on a timer that is due */
@@ -587,19 +586,19 @@ axis_mqtt_bridge_publish(axis_mqtt_bridge_t *b, axis_mqtt_device_t *d,
     int                rc;
     MQTTAsync_message  msg = MQTTAsync_message_initializer;
 
-    if (axis_mqtt_message_build(&d->message, &d->session.running, which,
+    if (axis_mqtt_message_build(&b->message, &d->session.running, which,
                                 d->conf->serial, time(NULL))
         != 1)
     {
         return NGX_ERROR;
     }
 
-    msg.payload = d->message.payload;
-    msg.payloadlen = ngx_strlen(d->message.payload);
-    msg.qos = d->message.qos;
-    msg.retained = d->message.retain;
+    msg.payload = b->message.payload;
+    msg.payloadlen = ngx_strlen(b->message.payload);
+    msg.qos = b->message.qos;
+    msg.retained = b->message.retain;
 
-    rc = MQTTAsync_sendMessage(d->client, d->message.topic, &msg, resp);
+    rc = MQTTAsync_sendMessage(d->client, b->message.topic, &msg, resp);
 
     if (rc != MQTTASYNC_SUCCESS) {
         axis_mqtt_log(b->log, NGX_LOG_WARN,

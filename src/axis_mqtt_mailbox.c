@@ -166,8 +166,7 @@ axis_mqtt_mailbox_statuses(u_char *connected, u_char *changed)
 /* the bridge thread's side */
 
 void
-axis_mqtt_mailbox_take(ngx_msec_t deadline, axis_mqtt_mail_t *mail,
-    axis_mqtt_state_t *states)
+axis_mqtt_mailbox_take(ngx_msec_t deadline, axis_mqtt_mail_t *mail)
 {
     ngx_uint_t            i;
     struct timespec       ts;
@@ -202,7 +201,6 @@ axis_mqtt_mailbox_take(ngx_msec_t deadline, axis_mqtt_mail_t *mail,
 
     for (i = 0; i < mb->ndevices; i++) {
         if (mb->next_set[i]) {
-            states[i] = mb->next[i];
             mb->next_set[i] = 0;
             mail->changed[mail->nchanged++] = i;
         }
@@ -211,6 +209,19 @@ axis_mqtt_mailbox_take(ngx_msec_t deadline, axis_mqtt_mail_t *mail,
     mail->stop = mb->stop && !mb->stop_taken;
     mb->stop_taken |= mb->stop;
 
+    pthread_mutex_unlock(&mb->lock);
+}
+
+
+/* the latest: a state applied meanwhile is listed again by the next take */
+
+void
+axis_mqtt_mailbox_state(ngx_uint_t dev, axis_mqtt_state_t *state)
+{
+    axis_mqtt_mailbox_t  *mb = &axis_mqtt_mailbox;
+
+    pthread_mutex_lock(&mb->lock);
+    *state = mb->next[dev];
     pthread_mutex_unlock(&mb->lock);
 }
 

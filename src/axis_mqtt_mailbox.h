@@ -81,10 +81,11 @@ void axis_mqtt_mailbox_statuses(u_char *connected, u_char *changed);
 
 /*
  * Waits until there is mail or the deadline (a monotonic ms time, 0: none)
- * is due; a device's new state goes to states[dev].
+ * is due.  The devices with a new state are listed in mail->changed; each
+ * state is then copied out with axis_mqtt_mailbox_state().
  */
-void axis_mqtt_mailbox_take(ngx_msec_t deadline, axis_mqtt_mail_t *mail,
-    axis_mqtt_state_t *states);
+void axis_mqtt_mailbox_take(ngx_msec_t deadline, axis_mqtt_mail_t *mail);
+void axis_mqtt_mailbox_state(ngx_uint_t dev, axis_mqtt_state_t *state);
 
 /*
  * For the event loop, woken through the wake FIFO: a device's session

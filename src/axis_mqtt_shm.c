@@ -57,9 +57,10 @@ axis_mqtt_shm_add(ngx_conf_t *cf, void *tag, axis_mqtt_runtime_t *rt)
 
     name.len = ngx_sprintf(name.data, "axis_mqtt_%08xD", crc) - name.data;
 
+    /* the slab pool's page descriptors take about 1/128 of the pages */
     size = offsetof(axis_mqtt_shm_t, devices)
            + rt->ndevices * sizeof(axis_mqtt_shm_device_t);
-    size = ngx_align(size, ngx_pagesize) + 16 * ngx_pagesize;
+    size = ngx_align(size + size / 64, ngx_pagesize) + 16 * ngx_pagesize;
 
     shm_zone = ngx_shared_memory_add(cf, &name, size, tag);
     if (shm_zone == NULL) {

@@ -1,20 +1,21 @@
-# Fault injection: with the client configured (connect message and last will
-# by default) and active, nginx with 4 workers and a real mosquitto
-# (log_type all) go through
+# Fault injection: with two devices on the gateway, each with its client
+# configured (connect message and last will by default) and active, nginx
+# with 4 workers and a real mosquitto (log_type all) go through
 #   (a) 20 broker restarts (stop mosquitto, start it again on the same port),
 #   (b) 20 kill -9 of the worker that owns the MQTT client,
 #   (c) 20 reloads (SIGHUP, until the new generation runs alone),
-# and after EACH one, within a deadline:
-#   - the broker has exactly one connection of the clientId: its log holds
+# and after EACH one, within a deadline, for each device:
+#   - the broker has exactly one connection of its clientId: its log holds
 #     exactly one open session of the id (every "New client connected ... as
 #     <id>" closed by a disconnect / close / socket error, but the last), and
-#     exactly one ESTABLISHED TCP connection to the broker port exists (read
-#     from /proc/net/tcp: nothing else connects to this broker);
+#     exactly one ESTABLISHED TCP connection per device to the broker port
+#     exists (read from /proc/net/tcp: nothing else connects to this broker);
 #   - the broker log never shows the id connecting while it is still
 #     connected, nor a takeover ("already connected, closing old connection");
-#   - every current worker answers getClientStatus with active/connected and
-#     the configuration as it was configured;
-#   - the state file is byte-identical to the file after configure + activate.
+#   - every current worker answers getClientStatus of the device with
+#     active/connected and the configuration as it was configured;
+#   - the device's state file is byte-identical to the file after configure
+#     + activate.
 # The time each recovery took is printed (median / max per kind); the only
 # timing assertions are the generous deadlines.
 #
@@ -42,24 +43,26 @@ plan('no_plan');
 my $ROUNDS    = $ENV{AXIS_MQTT_FAULT_ROUNDS} || 20;
 my $DEADLINE  = 15;        # per recovery, seconds: generous on purpose
 my $WORKERS   = 4;
-my $SERIAL    = 'ACCC8E012345';
-my $CLIENT_ID = 'gw-faults';
 my $CGI       = '/axis-cgi/mqtt/client.cgi';
 my $TRUE      = JSON::PP::true;
 my $JC        = JSON::PP->new->canonical;
 
 # ------------------------------------------------------------------ helpers
 
-# A second server with reuseport: each worker has its own listening socket
-# and the kernel spreads fresh connections over all of them, so a handful of
-# requests reaches every worker.
-my $spread_port = free_port();
+# The devices.  Each has a server with reuseport: each worker has its own
+# listening socket and the kernel spreads fresh connections over all of
+# them, so a handful of requests reaches every worker.
+my @DEVICES = (
+    { serial => 'ACCC8E012345', id => 'gw-faults',   spread => free_port() },
+    { serial => 'ACCC8E0FA175', id => 'gw-faults-2', spread => free_port() },
+);
 
 sub gw_start {
     my $loc = "location = $CGI { axis_mqtt_client; add_header X-Worker \$pid always; }";
     return start_nginx(workers => $WORKERS,
-        http_config => "axis_mqtt_serial $SERIAL;\n"
-                     . "server { listen 127.0.0.1:$spread_port reuseport; $loc }",
+        http_config => "axis_mqtt_serial $DEVICES[0]{serial};\n"
+            . join('', map { "server { listen 127.0.0.1:$_->{spread} reuseport;"
+                             . " axis_mqtt_serial $_->{serial}; $loc }\n" } @DEVICES),
         config => $loc, @_);
 }
 
@@ -121,37 +124,46 @@ sub sessions {
     return ($open, @bad);
 }
 
-# getClientStatus through the reuseport server: (state/connection, worker, config)
+# getClientStatus through a device's reuseport server: (state/connection, worker, config)
 sub status {
-    my ($data, $worker) = call($spread_port, 'getClientStatus');
+    my ($dev) = @_;
+    my ($data, $worker) = call($dev->{spread}, 'getClientStatus');
     my $d = ref $data->{data} eq 'HASH' ? $data->{data} : {};
     my $s = $d->{status} // {};
     return (($s->{state} // '?') . '/' . ($s->{connectionStatus} // '?'),
             $worker // '?', $d->{config} ? $JC->encode($d->{config}) : '');
 }
 
-# Poll until the fault is over: one connection of the id at the broker (log
-# and TCP), every current worker answering active/connected with $config,
-# exactly $WORKERS workers.  The time since $t0, or undef (with a diag).
+# Poll until the fault is over: for each device, one connection of its id
+# at the broker (log and TCP), every current worker answering
+# active/connected with its configuration; exactly $WORKERS workers.  The
+# time since $t0, or undef (with a diag).
 sub wait_recovered {
-    my ($h, $b, $config, $t0) = @_;
+    my ($h, $b, $t0) = @_;
     my $deadline = time + $DEADLINE;
     my (%last, $why);
     while (1) {
-        my ($st, $worker, $conf) = status();
-        $last{$worker} = $conf eq $config ? $st : "$st (other config: $conf)";
-        my @pids = worker_pids($h);
-        my ($open) = sessions(mosquitto_log($b), $CLIENT_ID);
-        my $tcp = established_to($b->{port});
-        my @not = grep { ($last{$_} // '') ne 'active/connected' } @pids;
-        if (@pids == $WORKERS && !@not && $open == 1 && $tcp == 1) {
-            # the broker side again, now that every worker is content
-            ($open) = sessions(mosquitto_log($b), $CLIENT_ID);
-            return time - $t0 if $open == 1 && established_to($b->{port}) == 1;
+        for my $dev (@DEVICES) {
+            my ($st, $worker, $conf) = status($dev);
+            $last{"$dev->{id}\@$worker"} = $conf eq $dev->{config} ? $st
+                                                                  : "$st (other config: $conf)";
         }
-        $why = sprintf 'workers %s; not yet connected: %s; broker log: %d open; TCP: %d',
+        my @pids = worker_pids($h);
+        my $log = mosquitto_log($b);
+        my @open = map { (sessions($log, $_->{id}))[0] } @DEVICES;
+        my $tcp = established_to($b->{port});
+        my @not = grep { ($last{$_} // '') ne 'active/connected' }
+                  map { my $p = $_; map { "$_->{id}\@$p" } @DEVICES } @pids;
+        if (@pids == $WORKERS && !@not && !grep({ $_ != 1 } @open) && $tcp == @DEVICES) {
+            # the broker side again, now that every worker is content
+            $log = mosquitto_log($b);
+            return time - $t0
+                if !grep({ (sessions($log, $_->{id}))[0] != 1 } @DEVICES)
+                   && established_to($b->{port}) == @DEVICES;
+        }
+        $why = sprintf 'workers %s; not yet connected: %s; broker log: %s open; TCP: %d',
             join(' ', @pids), join(', ', map { "$_=" . ($last{$_} // 'no answer') } @not),
-            $open, $tcp;
+            join('/', @open), $tcp;
         last if time > $deadline;
         sleep 0.01;
     }
@@ -160,14 +172,17 @@ sub wait_recovered {
 }
 
 sub check_round {
-    my ($kind, $n, $took, $h, $b, $saved, $times) = @_;
-    ok(defined $took, "$kind $n: one connection of $CLIENT_ID, every worker active/connected");
+    my ($kind, $n, $took, $h, $b, $times) = @_;
+    ok(defined $took, "$kind $n: one connection of each device, every worker active/connected");
     push @$times, $took if defined $took;
-    my (undef, @bad) = sessions(mosquitto_log($b), $CLIENT_ID);
-    is(join("\n", @bad), '', "$kind $n: the broker never had two connections of $CLIENT_ID");
-    my $now = slurp(state_file_of($h));
-    ok(defined $now && $now eq $saved, "$kind $n: state file unchanged")
-        or diag("now:\n" . ($now // '(missing)') . "\nafter configure:\n$saved");
+    my $log = mosquitto_log($b);
+    for my $dev (@DEVICES) {
+        my (undef, @bad) = sessions($log, $dev->{id});
+        is(join("\n", @bad), '', "$kind $n: the broker never had two connections of $dev->{id}");
+        my $now = slurp(state_file_of($h, $dev->{serial}));
+        ok(defined $now && $now eq $dev->{saved}, "$kind $n: $dev->{serial}'s state file unchanged")
+            or diag("now:\n" . ($now // '(missing)') . "\nafter configure:\n$dev->{saved}");
+    }
 }
 
 sub median {
@@ -191,30 +206,33 @@ my $b = start_mosquitto();
 my $h = gw_start();
 my $port = $b->{port};
 
-call_ok($h->{port}, 'configureClient', {
-    server => { protocol => 'tcp', host => '127.0.0.1', port => $port },
-    clientId => $CLIENT_ID, connectTimeout => 5, keepAliveInterval => 30,
-    connectMessage => { useDefault => $TRUE },
-    lastWillTestament => { useDefault => $TRUE } });
-call_ok($h->{port}, 'activateClient');
+for my $dev (@DEVICES) {
+    call_ok($dev->{spread}, 'configureClient', {
+        server => { protocol => 'tcp', host => '127.0.0.1', port => $port },
+        clientId => $dev->{id}, connectTimeout => 5, keepAliveInterval => 30,
+        connectMessage => { useDefault => $TRUE },
+        lastWillTestament => { useDefault => $TRUE } });
+    call_ok($dev->{spread}, 'activateClient');
+    my ($data) = call($dev->{spread}, 'getClientStatus');
+    $dev->{config} = $JC->encode($data->{data}{config} // {});
+}
 
-my ($config, $saved);
 {
-    my ($data) = call($h->{port}, 'getClientStatus');
-    $config = $JC->encode($data->{data}{config} // {});
-    my $took = wait_recovered($h, $b, $config, time);
-    ok(defined $took, 'activated: one connection, every worker active/connected')
-        or BAIL_OUT('the client does not connect: nothing to inject faults into');
-    $saved = slurp(state_file_of($h));
-    like($saved // '', qr/"active"\s*:\s*true/, 'the state file says active');
+    my $took = wait_recovered($h, $b, time);
+    ok(defined $took, 'activated: one connection each, every worker active/connected')
+        or BAIL_OUT('the clients do not connect: nothing to inject faults into');
+    for my $dev (@DEVICES) {
+        $dev->{saved} = slurp(state_file_of($h, $dev->{serial}));
+        like($dev->{saved} // '', qr/"active"\s*:\s*true/, "$dev->{serial}'s state file says active");
+    }
 }
 
 subtest "(a) $ROUNDS broker restarts" => sub {
     for my $n (1 .. $ROUNDS) {
         stop_mosquitto($b);
         $b = start_mosquitto(port => $port);
-        my $took = wait_recovered($h, $b, $config, time);
-        check_round('restart', $n, $took, $h, $b, $saved, $times{restart} //= []);
+        my $took = wait_recovered($h, $b, time);
+        check_round('restart', $n, $took, $h, $b, $times{restart} //= []);
     }
 };
 
@@ -228,15 +246,17 @@ subtest "(b) $ROUNDS kill -9 of the owning worker" => sub {
         my $off = length mosquitto_log($b);
         kill 'KILL', $owner;
         my $t0 = time;
-        my $took = wait_recovered($h, $b, $config, $t0);
+        my $took = wait_recovered($h, $b, $t0);
         # the new owner must be the respawned worker, logged after the kill
         my $deadline = time + $DEADLINE;
         sleep 0.01 while (owner_pid($h) // 0) == $owner && time < $deadline;
         my $new = owner_pid($h) // 0;
         ok($new != $owner && grep({ $_ == $new } worker_pids($h)), "kill $n: a new owner ($new)");
-        like(substr(mosquitto_log($b), $off), qr/New client connected from \S+ as \Q$CLIENT_ID\E /,
-             "kill $n: the broker saw the new connection");
-        check_round('kill -9', $n, $took, $h, $b, $saved, $times{'kill -9'} //= []);
+        for my $dev (@DEVICES) {
+            like(substr(mosquitto_log($b), $off), qr/New client connected from \S+ as \Q$dev->{id}\E /,
+                 "kill $n: the broker saw $dev->{id}'s new connection");
+        }
+        check_round('kill -9', $n, $took, $h, $b, $times{'kill -9'} //= []);
     }
 };
 
@@ -247,14 +267,16 @@ subtest "(c) $ROUNDS reloads" => sub {
         my $t0 = time;
         ok(reload_nginx($h, wait_old => 1, timeout => $DEADLINE),
            "reload $n: a new generation, the old one gone");
-        my $took = wait_recovered($h, $b, $config, $t0);
+        my $took = wait_recovered($h, $b, $t0);
         my $new = owner_pid($h) // 0;
         ok($new != ($owner // 0) && grep({ $_ == $new } worker_pids($h)),
            "reload $n: a new-generation owner ($new)");
         my $log = substr(mosquitto_log($b), $off);
-        like($log, qr/Received DISCONNECT from \Q$CLIENT_ID\E\n(?:.*\n)*.*New client connected from \S+ as \Q$CLIENT_ID\E /,
-             "reload $n: the old owner disconnected before the new one connected");
-        check_round('reload', $n, $took, $h, $b, $saved, $times{reload} //= []);
+        for my $dev (@DEVICES) {
+            like($log, qr/Received DISCONNECT from \Q$dev->{id}\E\n(?:.*\n)*.*New client connected from \S+ as \Q$dev->{id}\E /,
+                 "reload $n: $dev->{id}: the old owner disconnected before the new one connected");
+        }
+        check_round('reload', $n, $took, $h, $b, $times{reload} //= []);
     }
 };
 
