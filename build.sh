@@ -104,13 +104,16 @@ test_all() {
     prove -j2 -r t/
 }
 
-# The gateway, running: conf/gateway.conf moved into run/, a stand-in
-# camera firmware and a local broker.
+# The gateway, running: conf/gateway-cameras.conf (two cameras) and
+# conf/camera.conf moved into run/, two stand-in cameras and a local broker.
 run() {
     local run="$repo/run" etc="$repo/run/etc"
     local http_port=${AXIS_MQTT_HTTP_PORT:-8080}
     local https_port=${AXIS_MQTT_HTTPS_PORT:-8443}
     local firmware_port=${AXIS_MQTT_FIRMWARE_PORT:-8081}
+    local http_port_2=${AXIS_MQTT_HTTP_PORT_2:-8082}
+    local https_port_2=${AXIS_MQTT_HTTPS_PORT_2:-8444}
+    local firmware_port_2=${AXIS_MQTT_FIRMWARE_PORT_2:-8083}
     local mqtt_port=${AXIS_MQTT_MQTT_PORT:-1883}
     local user="" mqtt_user=""
 
@@ -141,13 +144,22 @@ run() {
 
     sed -e "s|/var/lib/nginx/axis-mqtt|$run/state|" \
         -e "s|/etc/nginx/axis-mqtt|$etc|g" \
-        -e "s|192.0.2.10:80|127.0.0.1:$firmware_port|" \
+        -e "s|192.0.2.11:80|127.0.0.1:$firmware_port|" \
+        -e "s|192.0.2.12:80|127.0.0.1:$firmware_port_2|" \
         -e "s|listen  80;|listen  127.0.0.1:$http_port;|" \
         -e "s|listen  443 ssl;|listen  127.0.0.1:$https_port ssl;|" \
         -e "s|https://\$host\$request_uri|https://\$host:$https_port\$request_uri|" \
-        "$repo/conf/gateway.conf" > "$run/gateway.conf"
-    sed -e "s|@FIRMWARE_PORT@|$firmware_port|g" \
-        "$repo/conf/demo-firmware.conf.in" > "$run/firmware.conf"
+        -e "s|listen  8080;|listen  127.0.0.1:$http_port_2;|" \
+        -e "s|listen  8443 ssl;|listen  127.0.0.1:$https_port_2 ssl;|" \
+        -e "s|https://\$host:8443\$request_uri|https://\$host:$https_port_2\$request_uri|" \
+        "$repo/conf/gateway-cameras.conf" > "$run/gateway.conf"
+    sed -e "s|/etc/nginx/axis-mqtt|$etc|g" "$repo/conf/camera.conf" > "$etc/camera.conf"
+    {
+        sed -e "s|@FIRMWARE_PORT@|$firmware_port|g" -e "s|@SERIAL@|ACCC8E000001|g" \
+            "$repo/conf/demo-firmware.conf.in"
+        sed -e "s|@FIRMWARE_PORT@|$firmware_port_2|g" -e "s|@SERIAL@|ACCC8E000002|g" \
+            "$repo/conf/demo-firmware.conf.in"
+    } > "$run/firmware.conf"
     sed -e "s|@RUN@|$run|g" -e "s|@MODULE@|$module|g" -e "s|@USER@|$user|g" \
         "$repo/conf/demo-nginx.conf.in" > "$run/nginx.conf"
     sed -e "s|@RUN@|$run|g" -e "s|@MQTT_PORT@|$mqtt_port|g" \
@@ -175,27 +187,33 @@ run() {
     kill -0 "$nginx_pid" 2>/dev/null || { cat "$run/logs/error.log"; exit 1; }
 
     local url="https://localhost:$https_port/axis-cgi/mqtt/client.cgi"
+    local url_2="https://localhost:$https_port_2/axis-cgi/mqtt/client.cgi"
     local curl="curl -s --cacert $etc/gateway.crt -u root:pass"
+    local broker='"server":{"protocol":"tcp","host":"127.0.0.1","port":'"$mqtt_port"'}'
     cat <<TXT
 
-The gateway answers at https://localhost:$https_port/ (http://127.0.0.1:$http_port/ redirects):
+Two cameras behind one gateway; each is a device of its own (its serial, MQTT client, state file):
+  camera 1, ACCC8E000001: https://localhost:$https_port/ (http://127.0.0.1:$http_port/ redirects)
+  camera 2, ACCC8E000002: https://localhost:$https_port_2/ (http://127.0.0.1:$http_port_2/ redirects)
   Admin: root / pass      viewer (gets error 2105): viewer / viewer
-  MQTT client API: $url
-  everything else goes to the stand-in camera at 127.0.0.1:$firmware_port
+  everything but the MQTT API goes to the stand-in cameras at 127.0.0.1:$firmware_port and :$firmware_port_2
 The broker listens on 127.0.0.1:$mqtt_port. Logs: $run/logs/
 
-Watch the broker:
+Watch the broker (both cameras' topics):
   mosquitto_sub -h 127.0.0.1 -p $mqtt_port -t 'axis/#' -v
 
-API Discovery (the camera's list plus mqtt-client):
+Camera 1: API Discovery (the camera's list plus mqtt-client), configure, activate, ask, deactivate:
   $curl https://localhost:$https_port/axis-cgi/apidiscovery.cgi -d '{"apiVersion":"1.0","method":"getApiList"}'
-
-Configure, activate, ask, deactivate:
-  $curl $url -d '{"apiVersion":"1.0","context":"demo","method":"configureClient","params":{"server":{"protocol":"tcp","host":"127.0.0.1","port":$mqtt_port},"clientId":"gateway-demo","lastWillTestament":{"useDefault":true},"connectMessage":{"useDefault":true},"disconnectMessage":{"useDefault":true}}}'
+  $curl $url -d '{"apiVersion":"1.0","context":"demo","method":"configureClient","params":{$broker,"clientId":"gateway-demo","lastWillTestament":{"useDefault":true},"connectMessage":{"useDefault":true},"disconnectMessage":{"useDefault":true}}}'
   $curl $url -d '{"apiVersion":"1.0","method":"activateClient"}'
   $curl $url -d '{"apiVersion":"1.0","method":"getClientStatus"}'
   $curl $url -d '{"apiVersion":"1.0","method":"deactivateClient"}'
   $curl $url -d '{"method":"getSupportedVersions"}'
+
+Camera 2: its own client, on its own topics (axis/ACCC8E000002/...):
+  $curl $url_2 -d '{"apiVersion":"1.0","context":"demo-2","method":"configureClient","params":{$broker,"clientId":"gateway-demo-2","connectMessage":{"useDefault":true}}}'
+  $curl $url_2 -d '{"apiVersion":"1.0","method":"activateClient"}'
+  $curl $url_2 -d '{"apiVersion":"1.0","method":"getClientStatus"}'
 
 Ctrl-C stops the gateway and the broker.
 TXT

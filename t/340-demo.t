@@ -1,8 +1,9 @@
 # The demo as a user runs it: `./build.sh run` (ports from the
 # AXIS_MQTT_*_PORT variables, all free ones), wait for its "Ctrl-C stops"
 # line, paste the printed curl commands into a shell and check the answers
-# (configure, activate, status active + connected, deactivate, versions,
-# API Discovery with mqtt-client and the stand-in camera's APIs), watch the
+# (camera 1: configure, activate, status active + connected, deactivate,
+# versions, API Discovery with mqtt-client and the stand-in camera's APIs;
+# camera 2, a device of its own: configure, activate, status), watch the
 # broker with the printed mosquitto_sub command, then Ctrl-C (SIGINT to the
 # process group): the script exits and no nginx or mosquitto of the demo
 # is left.  A second run on the same ports works as well, and is stopped
@@ -30,8 +31,10 @@ my $RUN  = "$REPO/run";
 my $OUT_DIR = "$REPO/t/servroot/340-demo";
 system('mkdir', '-p', $OUT_DIR) == 0 or die;
 
-my %PORTS = (AXIS_MQTT_HTTP_PORT => free_port(), AXIS_MQTT_HTTPS_PORT => free_port(),
-             AXIS_MQTT_FIRMWARE_PORT => free_port(), AXIS_MQTT_MQTT_PORT => free_port());
+my %PORTS = map { $_ => free_port() }
+    qw(AXIS_MQTT_HTTP_PORT AXIS_MQTT_HTTPS_PORT AXIS_MQTT_FIRMWARE_PORT
+       AXIS_MQTT_HTTP_PORT_2 AXIS_MQTT_HTTPS_PORT_2 AXIS_MQTT_FIRMWARE_PORT_2
+       AXIS_MQTT_MQTT_PORT);
 my %SEEN_PIDS;     # every nginx / mosquitto pid of the demo we saw: none may survive
 my ($demo_pid);    # the running ./build.sh
 
@@ -174,13 +177,19 @@ sub demo_run {
     my $text = slurp($log);
     note_pids();
 
-    like($text, qr{https://localhost:$PORTS{AXIS_MQTT_HTTPS_PORT}/}, "run $n: the URL on the HTTPS port");
+    like($text, qr{camera 1, ACCC8E000001: https://localhost:$PORTS{AXIS_MQTT_HTTPS_PORT}/},
+         "run $n: camera 1's URL on its HTTPS port");
+    like($text, qr{camera 2, ACCC8E000002: https://localhost:$PORTS{AXIS_MQTT_HTTPS_PORT_2}/},
+         "run $n: camera 2's URL on its HTTPS port");
     like($text, qr{root / pass}, "run $n: the Admin's credentials");
     ok(port_open($PORTS{$_}), "run $n: $_ listens") for sort keys %PORTS;
 
-    my @curls = $text =~ /^\s+(curl .*)$/mg;
+    my ($one, $two) = split /^Camera 2:/m, $text, 2;
+    my @curls = $one =~ /^\s+(curl .*)$/mg;
+    my @curls_2 = ($two // '') =~ /^\s+(curl .*)$/mg;
     my ($sub_cmd) = $text =~ /^\s+(mosquitto_sub .*)$/m;
-    is(scalar @curls, 6, "run $n: six curl commands printed") or diag($text);
+    is(scalar @curls, 6, "run $n: six curl commands for camera 1") or diag($text);
+    is(scalar @curls_2, 3, "run $n: three for camera 2") or diag($text);
     ok($sub_cmd, "run $n: a mosquitto_sub command printed");
 
     my %by;
@@ -224,8 +233,9 @@ sub demo_run {
         is($d->{data}{config}{clientId}, 'gateway-demo', 'getClientStatus: the configuration');
 
         # the printed watch command, bounded: the retained connect message
-        my $watched = shell("$sub_cmd -C 1 -W 10", 15);
-        like($watched, qr{^axis/ACCC8E012345/event/connection \{}m,
+        # (camera 2's filtered out: active since run 1, it may be first)
+        my $watched = shell("$sub_cmd -C 1 -W 10 -T 'axis/ACCC8E000002/#'", 15);
+        like($watched, qr{^axis/ACCC8E000001/event/connection \{}m,
              'mosquitto_sub as printed sees the connect announcement');
 
         $d = json_of(shell($by{deactivateClient}));
@@ -235,6 +245,33 @@ sub demo_run {
 
         $d = json_of(shell($by{getSupportedVersions}));
         is_deeply($d->{data}{apiVersions}, ['1.0'], 'getSupportedVersions');
+
+        # camera 2: a device of its own
+        my %by_2;
+        for my $c (@curls_2) {
+            my ($m) = $c =~ /"method":"(\w+)"/;
+            $by_2{$m // '?'} = $c;
+        }
+        $d = json_of(shell($by_2{configureClient} // 'false'));
+        is($d->{context}, 'demo-2', 'camera 2: configureClient') or diag(JSON::PP->new->encode($d));
+        $d = json_of(shell($by_2{activateClient} // 'false'));
+        is_deeply($d->{data}, {}, 'camera 2: activateClient');
+        ($st, $deadline) = ('', time + 10);
+        while (time < $deadline) {
+            $d = json_of(shell($by_2{getClientStatus} // 'false'));
+            my $s = $d->{data}{status} // {};
+            $st = ($s->{state} // '?') . '/' . ($s->{connectionStatus} // '?');
+            last if $st eq 'active/connected';
+            sleep 0.1;
+        }
+        is($st, 'active/connected', 'camera 2: active and connected within 10 s');
+        is($d->{data}{config}{clientId}, 'gateway-demo-2', 'camera 2: its own configuration');
+        is($d->{data}{config}{deviceTopicPrefix}, 'axis/ACCC8E000002', 'camera 2: its own topics');
+        $watched = shell("$sub_cmd -C 1 -W 10 -t 'axis/ACCC8E000002/#' -T 'axis/ACCC8E000001/#'", 15);
+        like($watched, qr{^axis/ACCC8E000002/event/connection \{"serialNumber":"ACCC8E000002"}m,
+             'camera 2 announced on its own topic');
+        $d = json_of(shell($by{getClientStatus}));
+        is($d->{data}{status}{state}, 'inactive', 'camera 1 still inactive');
 
         # plain HTTP redirects
         my $head = shell("curl -s -o /dev/null -w '%{http_code} %{redirect_url}' "

@@ -74,11 +74,12 @@ sub gateway_conf {
     return $text;
 }
 
-# conf/demo-firmware.conf.in, as build.sh run makes firmware.conf
+# conf/demo-firmware.conf.in, as build.sh run makes a camera of firmware.conf
 sub demo_firmware_conf {
-    my ($port) = @_;
+    my ($port, $serial) = @_;
     my $text = slurp("$REPO/conf/demo-firmware.conf.in") // die $!;
     $text =~ s/\@FIRMWARE_PORT\@/$port/g or die 'no @FIRMWARE_PORT@';
+    $text =~ s/\@SERIAL\@/$serial \/\/ 'ACCC8E012345'/ge or die 'no @SERIAL@';
     return $text;
 }
 
