@@ -20,10 +20,17 @@
 #include "axis_mqtt_owner.h"
 #include "axis_mqtt_store.h"
 #include "axis_mqtt_mailbox.h"
+#include "axis_mqtt_waiter.h"
 
 
-/* how often a waiting write looks for its result, and for how long */
-#define AXIS_MQTT_WAIT_STEP      1
+/*
+ * A write submitted is woken by the owner when its result is there (the
+ * worker's wake FIFO); it looks by itself only every AXIS_MQTT_WAIT_STEP
+ * ms, in case the wake-up was lost.  One waiting for the device's slot to
+ * be free looks every AXIS_MQTT_WAIT_SLOT ms.
+ */
+#define AXIS_MQTT_WAIT_STEP      50
+#define AXIS_MQTT_WAIT_SLOT      1
 #define AXIS_MQTT_WAIT_TIMEOUT   10000
 
 
@@ -79,6 +86,7 @@ typedef struct {
     uint64_t                 seq;          /* 0: not submitted yet */
     ngx_msec_t               deadline;
     ngx_event_t              wait;
+    ngx_queue_t              queue;        /* in the waiting writes */
 } ngx_http_axis_mqtt_ctx_t;
 
 
@@ -92,6 +100,7 @@ static void ngx_http_axis_mqtt_write(ngx_http_axis_mqtt_ctx_t *ctx);
 static void ngx_http_axis_mqtt_saved(ngx_http_axis_mqtt_ctx_t *ctx,
     axis_mqtt_error_t *err);
 static void ngx_http_axis_mqtt_wait_handler(ngx_event_t *ev);
+static void ngx_http_axis_mqtt_woken(void);
 static void ngx_http_axis_mqtt_wait_cleanup(void *data);
 static void ngx_http_axis_mqtt_finish(ngx_http_request_t *r,
     axis_mqtt_request_t *api, axis_mqtt_error_t *err);
@@ -125,6 +134,9 @@ static char *ngx_http_axis_mqtt_check_state_dir(ngx_conf_t *cf,
 static ngx_int_t ngx_http_axis_mqtt_init_process(ngx_cycle_t *cycle);
 static void ngx_http_axis_mqtt_exit_process(ngx_cycle_t *cycle);
 
+
+/* this worker's writes waiting for their result */
+static ngx_queue_t  ngx_http_axis_mqtt_waiting;
 
 /* one per device, allocated at the first status */
 static ngx_http_axis_mqtt_status_cache_t *ngx_http_axis_mqtt_cache;
@@ -430,6 +442,7 @@ ngx_http_axis_mqtt_write(ngx_http_axis_mqtt_ctx_t *ctx)
         }
 
         if (rc == NGX_OK) {
+            ngx_queue_insert_tail(&ngx_http_axis_mqtt_waiting, &ctx->queue);
             axis_mqtt_owner_wake(shm, r->connection->log);
         }
 
@@ -451,7 +464,8 @@ ngx_http_axis_mqtt_write(ngx_http_axis_mqtt_ctx_t *ctx)
         return;
     }
 
-    ngx_add_timer(&ctx->wait, AXIS_MQTT_WAIT_STEP);
+    ngx_add_timer(&ctx->wait, ctx->seq ? AXIS_MQTT_WAIT_STEP
+                                       : AXIS_MQTT_WAIT_SLOT);
 }
 
 
@@ -462,6 +476,15 @@ ngx_http_axis_mqtt_saved(ngx_http_axis_mqtt_ctx_t *ctx,
     axis_mqtt_error_t *err)
 {
     ngx_http_request_t  *r = ctx->request;
+
+    if (ctx->queue.next != NULL) {
+        ngx_queue_remove(&ctx->queue);
+        ctx->queue.next = NULL;
+    }
+
+    if (ctx->wait.timer_set) {
+        ngx_del_timer(&ctx->wait);
+    }
 
     if (err->code != AXIS_MQTT_OK) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -486,10 +509,35 @@ ngx_http_axis_mqtt_wait_handler(ngx_event_t *ev)
 }
 
 
+/* the owner has completed a write of this worker's: each looks for its own */
+
+static void
+ngx_http_axis_mqtt_woken(void)
+{
+    ngx_queue_t               *q, *next;
+    ngx_http_axis_mqtt_ctx_t  *ctx;
+
+    for (q = ngx_queue_head(&ngx_http_axis_mqtt_waiting);
+         q != ngx_queue_sentinel(&ngx_http_axis_mqtt_waiting);
+         q = next)
+    {
+        next = ngx_queue_next(q);
+        ctx = ngx_queue_data(q, ngx_http_axis_mqtt_ctx_t, queue);
+
+        ngx_http_axis_mqtt_write(ctx);
+    }
+}
+
+
 static void
 ngx_http_axis_mqtt_wait_cleanup(void *data)
 {
     ngx_http_axis_mqtt_ctx_t  *ctx = data;
+
+    if (ctx->queue.next != NULL) {
+        ngx_queue_remove(&ctx->queue);
+        ctx->queue.next = NULL;
+    }
 
     if (ctx->wait.timer_set) {
         ngx_del_timer(&ctx->wait);
@@ -1043,9 +1091,11 @@ ngx_http_axis_mqtt_init_process(ngx_cycle_t *cycle)
 {
     ngx_http_axis_mqtt_main_conf_t  *amcf;
 
-    /* cache manager and loader run this hook too, also as worker 0 */
+    ngx_queue_init(&ngx_http_axis_mqtt_waiting);
 
-    if (!(ngx_process == NGX_PROCESS_WORKER && ngx_worker == 0)
+    /* cache manager and loader run this hook too */
+
+    if (ngx_process != NGX_PROCESS_WORKER
         && ngx_process != NGX_PROCESS_SINGLE)
     {
         return NGX_OK;
@@ -1055,6 +1105,19 @@ ngx_http_axis_mqtt_init_process(ngx_cycle_t *cycle)
                                                ngx_http_axis_mqtt_module);
 
     if (amcf == NULL || amcf->shm_zone == NULL) {
+        return NGX_OK;
+    }
+
+    if (axis_mqtt_waiter_start(cycle, amcf->runtime.state_dir,
+                               ngx_http_axis_mqtt_woken)
+        != NGX_OK)
+    {
+        /* its writes find their results by looking, later */
+        ngx_log_error(NGX_LOG_ALERT, cycle->log, 0,
+                      "axis_mqtt: no wake-up for this worker's writes");
+    }
+
+    if (ngx_process == NGX_PROCESS_WORKER && ngx_worker != 0) {
         return NGX_OK;
     }
 
@@ -1068,6 +1131,7 @@ ngx_http_axis_mqtt_exit_process(ngx_cycle_t *cycle)
     ngx_uint_t  i;
 
     axis_mqtt_owner_stop(cycle);
+    axis_mqtt_waiter_stop();
 
     for (i = 0; i < ngx_http_axis_mqtt_ncache; i++) {
         free(ngx_http_axis_mqtt_cache[i].data);

@@ -11,6 +11,7 @@
 #include "axis_mqtt_owner.h"
 #include "axis_mqtt_store.h"
 #include "axis_mqtt_bridge.h"
+#include "axis_mqtt_waiter.h"
 
 
 #define AXIS_MQTT_OWNER_LOCK       "owner.lock"
@@ -150,6 +151,7 @@ axis_mqtt_owner_acquire(axis_mqtt_owner_t *own)
                   "axis_mqtt: process %P owns the MQTT client", ngx_pid);
 
     axis_mqtt_owner_adopt_legacy(own);
+    axis_mqtt_waiter_sweep(own->shm->rt->state_dir, own->log);
 
     if (axis_mqtt_bridge_start(own->shm, own->wake->fd, own->log) != NGX_OK)
     {
@@ -258,13 +260,15 @@ static void
 axis_mqtt_owner_run_commands(axis_mqtt_owner_t *own)
 {
     uint64_t              seq;
+    ngx_pid_t             submitter;
     ngx_uint_t            i;
     axis_mqtt_error_t     err;
     axis_mqtt_runtime_t  *rt = own->shm->rt;
 
     for (i = 0; i < rt->ndevices; i++) {
 
-        while (axis_mqtt_shm_take(own->shm, i, &own->command, &seq)
+        while (axis_mqtt_shm_take(own->shm, i, &own->command, &seq,
+                                  &submitter)
                == NGX_OK)
         {
             err.code = AXIS_MQTT_OK;
@@ -276,6 +280,7 @@ axis_mqtt_owner_run_commands(axis_mqtt_owner_t *own)
                                         &own->command, &err);
 
             axis_mqtt_shm_complete(own->shm, i, seq, &own->command, &err);
+            axis_mqtt_waiter_notify(rt->state_dir, submitter);
 
             if (err.code == AXIS_MQTT_OK) {
                 axis_mqtt_bridge_apply(i, &own->command);

@@ -226,6 +226,7 @@ axis_mqtt_shm_submit(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
 
     } else {
         *seq = ++d->submitted;
+        d->submitter = ngx_pid;
         rc = NGX_OK;
     }
 
@@ -295,7 +296,7 @@ axis_mqtt_shm_withdraw(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
 
 ngx_int_t
 axis_mqtt_shm_take(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
-    axis_mqtt_state_t *state, uint64_t *seq)
+    axis_mqtt_state_t *state, uint64_t *seq, ngx_pid_t *submitter)
 {
     ngx_int_t                rc;
     axis_mqtt_shm_device_t  *d = &ctx->sh->devices[dev];
@@ -308,6 +309,7 @@ axis_mqtt_shm_take(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
     } else {
         *state = d->pending;
         *seq = d->submitted;
+        *submitter = d->submitter;
         d->taken = *seq;
         rc = NGX_OK;
     }

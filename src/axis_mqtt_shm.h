@@ -43,6 +43,7 @@ typedef struct {
     uint64_t                 version;       /* of "saved", from 1 */
     axis_mqtt_state_t        pending;
     uint64_t                 submitted;
+    ngx_pid_t                submitter;     /* the worker that waits for it */
     uint64_t                 taken;         /* the owner is saving it */
     uint64_t                 completed;
     axis_mqtt_shm_result_t   results[AXIS_MQTT_SHM_RESULTS];
@@ -107,7 +108,7 @@ ngx_int_t axis_mqtt_shm_withdraw(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
 
 /* owner side: NGX_OK a command to save was copied out, NGX_DONE none */
 ngx_int_t axis_mqtt_shm_take(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
-    axis_mqtt_state_t *state, uint64_t *seq);
+    axis_mqtt_state_t *state, uint64_t *seq, ngx_pid_t *submitter);
 void axis_mqtt_shm_complete(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
     uint64_t seq, const axis_mqtt_state_t *state,
     const axis_mqtt_error_t *err);

@@ -43,7 +43,7 @@ sub saved_status {
 sub leftovers {
     my ($dir) = @_;
     opendir my $dh, $dir or return ('(no dir)');
-    return sort grep { !/^\.\.?$/ && $_ ne 'client-ACCC8E012345.json' && $_ ne 'owner.lock' && $_ ne 'wake' }
+    return sort grep { !/^\.\.?$/ && $_ ne 'client-ACCC8E012345.json' && $_ ne 'owner.lock' && !/^wake(?:-\d+)?$/ }
         readdir $dh;
 }
 

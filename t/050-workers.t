@@ -372,6 +372,34 @@ with_tmpfs('mixed outcome test', sub {
     is(stop_nginx($h), 0, 'stopped');
 }
 
+
+# Each worker's wake-up FIFO for its writes: one per worker, kept by the
+# worker while it lives; a killed worker's is swept by the next owner; none
+# is left when nginx stops.
+{
+    my $h = start_nginx(workers => $WORKERS, http_config => $http_config, config => $loc);
+    my $fifos = sub { sort map { /wake-(\d+)$/ ? $1 : () } glob "$h->{state_dir}/wake-*" };
+    my $deadline = time + 5;
+    sleep 0.05 until join(' ', $fifos->()) eq join(' ', worker_pids($h)) || time > $deadline;
+    is(join(' ', $fifos->()), join(' ', worker_pids($h)), 'a wake-up FIFO per worker');
+    ok(-p "$h->{state_dir}/wake-" . (worker_pids($h))[0], 'a FIFO');
+    for my $i (1 .. 8) {
+        my ($d) = configure($spread_port, tagged_params(7, $i));
+        is_deeply($d->{data}, {}, "write $i answered") or diag(explain($d));
+    }
+    my ($d) = status($spread_port);
+    is((tag_of($d->{data}{config}))[0], '7-8', 'the last write in force');
+
+    my ($owner) = (error_log_text($h) =~ /process (\d+) owns the MQTT client/g)[-1];
+    kill 'KILL', $owner;
+    $deadline = time + 10;
+    sleep 0.05 until (grep { $_ == $owner } $fifos->()) == 0 && worker_pids($h) == $WORKERS
+                     || time > $deadline;
+    is(join(' ', $fifos->()), join(' ', worker_pids($h)), 'the killed owner\'s FIFO swept by the next');
+    is(stop_nginx($h), 0, 'stopped');
+    is(join(' ', $fifos->()), '', 'no FIFO left');
+}
+
 __DATA__
 
 === TEST 1: four workers, one write, forty reads: all the same
