@@ -26,6 +26,7 @@
 #include <signal.h>
 
 #include <MQTTAsync.h>
+#include <jansson.h>
 
 #include "axis_mqtt_bridge.h"
 #include "axis_mqtt_log.h"
@@ -136,6 +137,13 @@ axis_mqtt_bridge_start(axis_mqtt_shm_ctx_t *shm, ngx_fd_t wake_fd,
                       b->ndevices);
         return NGX_ERROR;
     }
+
+    /*
+     * jansson seeds its hash tables at the first object it makes, in
+     * whichever thread that is (DRD saw the event loop read the seed the
+     * bridge thread was writing): seeded here, before the thread exists.
+     */
+    json_object_seed(0);
 
     if (!b->paho_ready) {
         /* nginx has initialised OpenSSL already */
