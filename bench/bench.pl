@@ -6,7 +6,7 @@
 #
 #   bench.pl configure  URL N BODY STATE_DIR FSYNC_BASELINE
 #                                              -> median p99, bare: median
-#                                                 p99, client.json bytes
+#                                                 p99, state file bytes
 #   bench.pl announce   URL MQTT_PORT PREFIX N -> module min median max,
 #                                                 mosquitto_pub min median max
 #   bench.pl wait       URL STATE T0 TIMEOUT   -> ms from T0 to STATE
@@ -155,7 +155,9 @@ sub configure {
                 unless defined $answer && $answer =~ /"data"/;
         }
 
-        $bytes = -s "$state_dir/client.json" or die "no client.json\n";
+        # the device's state file (one device here)
+        my ($file) = glob "$state_dir/client-*.json";
+        $bytes = ($file && -s $file) or die "no client-<serial>.json\n";
         open my $fh, '-|', $baseline, $state_dir, $bytes, 20
             or die "$baseline: $!\n";
         push @bare, map { $_ / 1000 } <$fh>;

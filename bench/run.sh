@@ -333,7 +333,7 @@ wrk errors: module: $mod_err; ceiling: $ceil_err
    keep-alive connection (TCP_NODELAY, one write per request), client
    inactive, so each request is a save and not a reconnect. Reference:
    \`bench/fsync_baseline.c\`, the store's own syscalls (open, fchmod, write,
-   fsync, close, rename, fsync of the directory) on a file of client.json's
+   fsync, close, rename, fsync of the directory) on a file of the state file's
    size in the same state directory, in turns with the requests (20 and
    20) so that both meet the same disk load.
 3. \`bench/bench.pl announce\`: a \`mosquitto_sub -d -R -C 1\` is subscribed
@@ -354,38 +354,34 @@ wrk errors: module: $mod_err; ceiling: $ceil_err
 
 ## Where the time goes
 
-Found by hand with \`strace -f -tt\` and \`perf record -g\` on the workers,
-module at commit c6dd5f4; re-check when the module changes.
+As the code is now (the CPU shares were profiled with \`perf record -g\` at
+commit c6dd5f4 and re-checked with callgrind at 44bd0fa; the rest follows
+from the code and the figures above).
 
-- getClientStatus: ~26 % of worker CPU is libjansson (parse the request,
-  build and dump the answer), ~19 % libc malloc/free/memmove. Each request
-  also copies the whole \`axis_mqtt_state_t\` (22 KB of fixed-size strings)
-  out of the zone under the slab mutex both workers share, into a 22 KB pool
-  allocation (a "large" one: malloc + free per request), and calls
-  \`kill(owner, 0)\`. The ceiling does none of this; on 2 CPUs shared with
-  wrk that CPU is the throughput.
+- getClientStatus: the worker keeps the parse of the last status request
+  and the rendered status data per device, copies a device's state out of
+  the zone only when its version changed, and asks the owner's liveness
+  (\`F_GETLK\` on its lock) at most once a millisecond; what is left is the
+  envelope around the cached data and nginx's own request handling, which
+  the \`return 200\` ceiling shares.
 - configureClient: on top of the bare replace, the owner is woken through
-  its FIFO and the requesting worker (even when it is the owner) looks for
-  the result on a 1 ms timer (AXIS_MQTT_WAIT_STEP): about +0.5-1 ms. With a
-  slow disk (other jobs fsyncing) the fsync dominates and the ratio nears 1.
-- activateClient -> connect message: one fsync'd save, then a new Paho
-  client: \`connect()\`, a 10 ms poll, CONNECT (~20 ms in all with curl).
-  When the new client's receive thread runs before the socket exists it
-  first sleeps 100 ms (\`clock_nanosleep\`): the ~120 ms samples.
-  Rarer ~0.75-1 s samples: after deactivateClient the owner calls
-  \`MQTTAsync_destroy\` in its event loop, and Paho, stopping its threads,
-  sleeps in 100 ms steps until the send thread leaves a 1 s condition wait.
-  For 0.2-1 s the owner worker then serves no request and saves no command;
-  the activateClient sent 0.3 s after the deactivate waits for it.
-- Reload gap: the old owner sends DISCONNECT and frees the owner lock at
-  once (the new worker 0 holds it ~1 ms later), so the gap is the new
-  client's connect: ~20 ms, or ~120 ms when the 100 ms nap above hits. The
-  old worker's own 100-200 ms in \`MQTTAsync_destroy\` come after, off the
-  path. getClientStatus and the broker see the same window.
-- Reconnect: the owner retries 0.5, 1, 2, 4 ... s apart (AXIS_MQTT_RETRY_MIN
-  doubling), each try with a new Paho client. After a 2 s outage the third
-  try, about 4 s after the loss, is usually the first to find the broker:
-  1.5-2.3 s after it is back, depending on where in that 2 s step it
-  returns. DESIGN's goal is about 1 s.
+  its FIFO, saves, and wakes the requesting worker through that worker's
+  own FIFO (\`<state_dir>/wake-<pid>\`): two FIFO writes and two event loop
+  turns, about +0.15 ms.  A write waiting for its device's slot (another
+  write of the same device in flight) still looks every 1 ms.
+- activateClient -> connect message: one fsync'd save, then the bridge
+  thread creates a Paho client and connects; Paho's receive thread, started
+  anew when no other client exists, first sleeps (10 ms, and 100 ms about
+  one time in ten: the ~120 ms samples), then CONNECT/CONNACK, then the
+  bridge publishes the connect message.  Paho's thread start is most of the
+  gap to mosquitto_pub.
+- Reload gap: the old owner's sessions send DISCONNECT and the owner frees
+  the lock as soon as every one is out (the new worker 0 holds it ~1 ms
+  later), so the gap is the new clients' connect: ~20 ms, or ~120 ms when
+  Paho's 100 ms nap hits.  The old worker's 100-200 ms in
+  \`MQTTAsync_destroy\` come after, off the path.
+- Reconnect: each session retries 0.5 s after the loss, then every 1 s
+  through the first minute (each +-20 %), so a broker back after a short
+  outage is found within about a second.
 EOF
 log "wrote bench/RESULTS.md"

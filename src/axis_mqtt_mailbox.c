@@ -437,7 +437,8 @@ axis_mqtt_paho_on_disconnected(void *context, MQTTAsync_successData *data)
 
 
 void
-axis_mqtt_paho_on_disconnected_failure(void *context, MQTTAsync_failureData *data)
+axis_mqtt_paho_on_disconnected_failure(void *context,
+    MQTTAsync_failureData *data)
 {
     axis_mqtt_mailbox_post(context, AXIS_MQTT_IN_DISCONNECTED,
                            data ? data->code : MQTTASYNC_FAILURE, NULL);

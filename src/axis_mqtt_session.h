@@ -70,7 +70,7 @@ typedef struct {
 
 
 typedef enum {
-    AXIS_MQTT_DO_CONNECT = 0,   /* a client for "running", tagged "generation" */
+    AXIS_MQTT_DO_CONNECT = 0,   /* a client for "running" and "generation" */
     AXIS_MQTT_DO_ANNOUNCE,      /* publish the connect message */
     AXIS_MQTT_DO_FAREWELL,      /* publish the disconnect message, acked */
     AXIS_MQTT_DO_DISCONNECT,    /* a clean DISCONNECT (no last will), acked */
