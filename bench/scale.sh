@@ -13,6 +13,8 @@
 #     jitter spreads them); connections at rest 3 s later;
 #   - reload: a takeover or a last will at the broker (none expected), and
 #     seconds until every device is back;
+#   - getClientStatus of the last device with wrk (2 threads, 32 connections,
+#     5 s) against \`return 200\` of the same bytes in the same server;
 #   - RSS of the owner worker and of the other worker, active.
 #
 # Connections are counted with ss (ESTABLISHED to the broker's port).
@@ -28,7 +30,7 @@ module=$repo/build/ngx_http_axis_mqtt_module.so
 work=$bench/work-scale
 counts=${SCALE_DEVICES:-1 16 256}
 
-require_tools scale "./build.sh deps" nginx mosquitto curl ss perl bc
+require_tools scale "./build.sh deps" nginx mosquitto curl ss perl bc wrk
 [ -f "$module" ] || "$repo/build.sh" build
 invocation=$(invocation_of bench scale.sh)
 
@@ -82,11 +84,15 @@ EOF
         for i in $(seq 1 "$n"); do
             printf 'server { listen 127.0.0.1:%d; axis_mqtt_serial SCALE%05d;\n' \
                 $((base + i)) "$i"
-            printf '         location = /c { axis_mqtt_client; } }\n'
+            printf '         location = /c { axis_mqtt_client; }\n'
+            [ "$i" -eq "$n" ] && printf '         include %s/ceiling.conf;\n' "$work"
+            printf '}\n'
         done
         echo "axis_mqtt_state_dir $work/state;"
     } | write_nginx_conf nginx 2 4096 info "$module"
 
+    # the ceiling's body is known once the device runs: empty for now
+    echo 'location = /ceiling { return 200 ""; }' > "$work/ceiling.conf"
     start_broker
     start_nginx nginx_pid nginx $((base + 1)) 10
 
@@ -105,6 +111,13 @@ EOF
     other=$(workers_of "$nginx_pid" | grep -v "^$owner$" | head -1)
     rss_owner=$(kb "$owner") rss_other=$(kb "$other")
 
+    # the last device's status, as the ceiling will serve it
+    status_url="http://127.0.0.1:$((base + n))"
+    curl -s -o "$work/status.json" "$status_url/c" \
+        -d '{"apiVersion":"1.0","context":"bench","method":"getClientStatus"}'
+    printf "location = /ceiling {\n    default_type  application/json;\n    return 200 '%s\n';\n}\n" \
+        "$(cat "$work/status.json")" > "$work/ceiling.conf"
+
     log "$n devices: restart of nginx"
     stop_pid "$nginx_pid" QUIT
     wait_connections 0 10 || true
@@ -112,6 +125,17 @@ EOF
     start_nginx nginx_pid nginx $((base + 1)) 10
     wait_connections "$n" 30 || log "not all connected: $(connections)"
     start_time=$(since "$t0")
+
+    log "$n devices: getClientStatus with wrk"
+    module_rps=$(wrk -t2 -c32 -d5s -s "$bench/status.lua" "$status_url/c" \
+                 | awk '/^Requests\/sec:/ { printf "%.0f", $2 }')
+    ceiling_rps=$(wrk -t2 -c32 -d5s -s "$bench/status.lua" "$status_url/ceiling" \
+                  | awk '/^Requests\/sec:/ { printf "%.0f", $2 }')
+    curl -s -o "$work/status-after.json" "$status_url/c" \
+        -d '{"apiVersion":"1.0","context":"bench","method":"getClientStatus"}'
+    cmp -s "$work/status.json" "$work/status-after.json" \
+        || log "the status changed under wrk: the ceiling is not the same bytes"
+    ratio=$(echo "scale=2; $module_rps / $ceiling_rps" | bc)
 
     log "$n devices: broker restart"
     stop_pid "$broker_pid"
@@ -149,13 +173,13 @@ EOF
     stop_pid "$broker_pid"
     nginx_pid="" broker_pid=""
 
-    row="| $n | $activation | $start_time | $restart (spread $spread s) | $at_rest | $reload | $takeovers / $unclean | $rss_owner | $rss_other |"
+    row="| $n | $activation | $start_time | $restart (spread $spread s) | $at_rest | $reload | $takeovers / $unclean | $module_rps / $ceiling_rps = $ratio | $rss_owner | $rss_other |"
     echo "$row"
     rows+="$row"$'\n'
 done
 
-table="| devices | activation: all connected (s) | nginx start: all connected (s) | broker restart: all back (s) | connections at rest | reload: all back (s) | takeovers / unclean closes at reload | owner RSS KB | other worker RSS KB |
-|---|---|---|---|---|---|---|---|---|
+table="| devices | activation: all connected (s) | nginx start: all connected (s) | broker restart: all back (s) | connections at rest | reload: all back (s) | takeovers / unclean closes at reload | getClientStatus req/s: module / ceiling | owner RSS KB | other worker RSS KB |
+|---|---|---|---|---|---|---|---|---|---|
 $rows"
 
 cat > "$bench/SCALE.md" <<EOF
