@@ -12,6 +12,7 @@
 #   ./build.sh bench    the benchmarks; figures to bench/RESULTS.md and
 #                       (many devices) bench/SCALE.md
 #   ./build.sh soak     10 min of mixed load, reloads, broker restarts; bench/SOAK.md
+#                       then 10000 reconnects' memory; bench/CREEP.md
 #   ./build.sh valgrind the nginx tests with nginx under valgrind memcheck
 set -euo pipefail
 
@@ -248,7 +249,7 @@ case "${1:-build}" in
     install) build; install_module ;;
     fuzz)    deps; bash "$repo/fuzz/run.sh" "${2:-60}" ;;
     bench)   deps; build; bash "$repo/bench/run.sh"; bash "$repo/bench/scale.sh" ;;
-    soak)    deps; build; bash "$repo/bench/soak.sh" ;;
+    soak)    deps; build; bash "$repo/bench/soak.sh"; bash "$repo/bench/creep.sh" ;;
     valgrind) deps; build; bash "$repo/bench/valgrind.sh" ;;
     *)     echo "usage: $0 [deps|build|unit|test|run|install|fuzz|bench|soak|valgrind]" >&2; exit 2 ;;
 esac
