@@ -643,12 +643,7 @@ axis_mqtt_bridge_disconnect(axis_mqtt_device_t *d)
 {
     MQTTAsync_disconnectOptions  opts = MQTTAsync_disconnectOptions_initializer;
 
-    /*
-     * No timeout: with one, Paho closes only at its send thread's next
-     * turn (up to 1 s); what had to be acknowledged (the disconnect message)
-     * was, before the session asked for the DISCONNECT.
-     */
-    opts.timeout = 0;
+    opts.timeout = AXIS_MQTT_GUARD_WAIT / 2;
     opts.context = axis_mqtt_bridge_context(d);
     opts.onSuccess = axis_mqtt_paho_on_disconnected;
     opts.onFailure = axis_mqtt_paho_on_disconnected_failure;
