@@ -19,7 +19,6 @@
 #include "axis_mqtt_shm.h"
 #include "axis_mqtt_owner.h"
 #include "axis_mqtt_store.h"
-#include "axis_mqtt_mailbox.h"
 #include "axis_mqtt_waiter.h"
 
 

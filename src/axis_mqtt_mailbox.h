@@ -26,6 +26,7 @@
 
 #include "axis_mqtt_conf.h"
 #include "axis_mqtt_session.h"
+#include "axis_mqtt_shm.h"
 
 
 /* events a device may have outstanding at once, and then some */
@@ -33,7 +34,6 @@
 #define AXIS_MQTT_CAUSE_LEN                  200
 
 /* a callback's context: its client's generation and device, no pointer */
-#define AXIS_MQTT_DEVICES_MAX                4096
 #define axis_mqtt_context(dev, generation)                                    \
     ((void *) (uintptr_t) ((generation) * AXIS_MQTT_DEVICES_MAX + (dev)))
 

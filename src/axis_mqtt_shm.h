@@ -30,6 +30,9 @@
 #define AXIS_MQTT_SHM_RESULTS   32
 #define AXIS_MQTT_SERIAL_LEN    64
 
+/* the most devices an instance serves (a callback's context holds one) */
+#define AXIS_MQTT_DEVICES_MAX   4096
+
 
 typedef struct {
     uint64_t                 seq;
