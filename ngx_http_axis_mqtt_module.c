@@ -116,6 +116,7 @@ static ngx_int_t ngx_http_axis_mqtt_add_device(ngx_conf_t *cf,
 static ngx_uint_t ngx_http_axis_mqtt_legacy(ngx_conf_t *cf,
     axis_mqtt_runtime_t *rt);
 static char *ngx_http_axis_mqtt_cstring(ngx_conf_t *cf, ngx_str_t *s);
+static ngx_uint_t ngx_http_axis_mqtt_same(const char *c, ngx_str_t *s);
 static void *ngx_http_axis_mqtt_create_main_conf(ngx_conf_t *cf);
 static char *ngx_http_axis_mqtt_init_main_conf(ngx_conf_t *cf, void *conf);
 static void *ngx_http_axis_mqtt_create_srv_conf(ngx_conf_t *cf);
@@ -301,7 +302,10 @@ ngx_http_axis_mqtt_body_handler(ngx_http_request_t *r)
         return;
     }
 
-    /* the serial fills in defaults ("axis/<serial>"): not repeated above */
+    /*
+     * The serial fills in a configuration's defaults ("axis/<serial>"); a
+     * getClientStatus, as repeated above, needs none.
+     */
     axis_mqtt_request_parse(&parsed, (char *) body.data, body.len, admin,
                             shm->rt->devices[dev].serial);
 
@@ -752,18 +756,13 @@ ngx_http_axis_mqtt_add_device(ngx_conf_t *cf,
     dc = devices->elts;
 
     for (i = 0; i < devices->nelts; i++) {
-        if (ngx_strlen(dc[i].serial) != ascf->serial.len
-            || ngx_strncmp(dc[i].serial, ascf->serial.data, ascf->serial.len)
-               != 0)
-        {
+        if (!ngx_http_axis_mqtt_same(dc[i].serial, &ascf->serial)) {
             continue;
         }
 
         /* the same device: its servers must agree on what it is */
 
-        if (ngx_strlen(dc[i].cert_dir) != cert_dir.len
-            || ngx_strncmp(dc[i].cert_dir, cert_dir.data, cert_dir.len) != 0)
-        {
+        if (!ngx_http_axis_mqtt_same(dc[i].cert_dir, &cert_dir)) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "axis_mqtt: the servers of device \"%V\" "
                                "have different axis_mqtt_cert_dir: \"%s\" "
@@ -817,10 +816,7 @@ ngx_http_axis_mqtt_legacy(ngx_conf_t *cf, axis_mqtt_runtime_t *rt)
     serial = ascf->serial.data ? ascf->serial : cf->cycle->hostname;
 
     for (i = 0; i < rt->ndevices; i++) {
-        if (ngx_strlen(rt->devices[i].serial) == serial.len
-            && ngx_strncmp(rt->devices[i].serial, serial.data, serial.len)
-               == 0)
-        {
+        if (ngx_http_axis_mqtt_same(rt->devices[i].serial, &serial)) {
             return i;
         }
     }
@@ -842,6 +838,13 @@ ngx_http_axis_mqtt_cstring(ngx_conf_t *cf, ngx_str_t *s)
     (void) ngx_cpystrn(p, s->data, s->len + 1);
 
     return (char *) p;
+}
+
+
+static ngx_uint_t
+ngx_http_axis_mqtt_same(const char *c, ngx_str_t *s)
+{
+    return ngx_strlen(c) == s->len && ngx_strncmp(c, s->data, s->len) == 0;
 }
 
 

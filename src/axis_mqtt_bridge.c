@@ -397,7 +397,9 @@ axis_mqtt_bridge_done(axis_mqtt_bridge_t *b)
     ngx_uint_t  i;
 
     for (i = 0; i < b->ndevices; i++) {
-        if (!b->devices[i].session.stopping || b->devices[i].client != NULL) {
+        if (!axis_mqtt_session_released(&b->devices[i].session)
+            || b->devices[i].client != NULL)
+        {
             return 0;
         }
     }
@@ -727,7 +729,7 @@ axis_mqtt_bridge_release(axis_mqtt_bridge_t *b)
     ngx_uint_t  i;
 
     for (i = 0; i < b->ndevices; i++) {
-        if (!b->devices[i].session.released) {
+        if (!axis_mqtt_session_released(&b->devices[i].session)) {
             return;
         }
     }

@@ -33,8 +33,6 @@ static void axis_mqtt_session_disconnect(axis_mqtt_session_t *s,
     uint64_t now, axis_mqtt_session_out_t *out);
 static void axis_mqtt_session_drop(axis_mqtt_session_t *s,
     axis_mqtt_session_out_t *out);
-static void axis_mqtt_session_release(axis_mqtt_session_t *s,
-    axis_mqtt_session_out_t *out);
 static void axis_mqtt_session_left(axis_mqtt_session_t *s, uint64_t now,
     axis_mqtt_session_out_t *out);
 static void axis_mqtt_session_failed(axis_mqtt_session_t *s, uint64_t now,
@@ -74,6 +72,14 @@ uint64_t
 axis_mqtt_session_timer(const axis_mqtt_session_t *s)
 {
     return s->timer;
+}
+
+
+int
+axis_mqtt_session_released(const axis_mqtt_session_t *s)
+{
+    /* a stopping session never connects again */
+    return s->stopping && s->phase == AXIS_MQTT_SESSION_IDLE;
 }
 
 
@@ -319,7 +325,7 @@ axis_mqtt_session_drop(axis_mqtt_session_t *s, axis_mqtt_session_out_t *out)
     }
 
     if (s->stopping) {
-        axis_mqtt_session_release(s, out);
+        axis_mqtt_session_emit(out, AXIS_MQTT_DO_RELEASE, 0, NULL);
     }
 
     axis_mqtt_session_emit(out, AXIS_MQTT_DO_DESTROY, 0, NULL);
@@ -328,17 +334,6 @@ axis_mqtt_session_drop(axis_mqtt_session_t *s, axis_mqtt_session_out_t *out)
     s->phase = AXIS_MQTT_SESSION_IDLE;
     s->asking = 0;
     s->timer = 0;
-}
-
-
-/* stopped: this session no longer keeps the owner */
-
-static void
-axis_mqtt_session_release(axis_mqtt_session_t *s,
-    axis_mqtt_session_out_t *out)
-{
-    s->released = 1;
-    axis_mqtt_session_emit(out, AXIS_MQTT_DO_RELEASE, 0, NULL);
 }
 
 
@@ -455,19 +450,20 @@ axis_mqtt_session_timer_due(axis_mqtt_session_t *s, uint64_t now,
         return;
 
     case AXIS_MQTT_SESSION_FAREWELL:
-        axis_mqtt_session_emit(out, AXIS_MQTT_DO_LOG, AXIS_MQTT_LOG_WARN,
-                               "the broker did not acknowledge the "
-                               "disconnect message within %d ms",
-                               AXIS_MQTT_GUARD_WAIT);
-        axis_mqtt_session_disconnect(s, now, out);
-        return;
-
     case AXIS_MQTT_SESSION_DISCONNECTING:
         axis_mqtt_session_emit(out, AXIS_MQTT_DO_LOG, AXIS_MQTT_LOG_WARN,
-                               "the broker did not acknowledge the "
-                               "DISCONNECT within %d ms",
+                               "the broker did not acknowledge the %s "
+                               "within %d ms",
+                               s->phase == AXIS_MQTT_SESSION_FAREWELL
+                               ? "disconnect message" : "DISCONNECT",
                                AXIS_MQTT_GUARD_WAIT);
-        axis_mqtt_session_left(s, now, out);
+
+        if (s->phase == AXIS_MQTT_SESSION_FAREWELL) {
+            axis_mqtt_session_disconnect(s, now, out);
+
+        } else {
+            axis_mqtt_session_left(s, now, out);
+        }
         return;
 
     default:
@@ -495,7 +491,7 @@ axis_mqtt_session_stop(axis_mqtt_session_t *s, uint64_t now,
     case AXIS_MQTT_SESSION_RETRY_WAIT:
         s->phase = AXIS_MQTT_SESSION_IDLE;
         s->timer = 0;
-        axis_mqtt_session_release(s, out);
+        axis_mqtt_session_emit(out, AXIS_MQTT_DO_RELEASE, 0, NULL);
         return;
 
     case AXIS_MQTT_SESSION_FAREWELL:

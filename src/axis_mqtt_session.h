@@ -107,7 +107,6 @@ typedef struct {
     axis_mqtt_session_phase_e  phase;
     uint64_t                   generation;  /* of the current client */
     int                        stopping;
-    int                        released;    /* stopped: may let go */
     int                        asking;      /* a liveness question is out */
     uint64_t                   timer;       /* due at; 0: none */
 
@@ -133,6 +132,9 @@ void axis_mqtt_session_handle(axis_mqtt_session_t *s,
 
 /* when the timer is due (monotonic ms), 0: no timer */
 uint64_t axis_mqtt_session_timer(const axis_mqtt_session_t *s);
+
+/* stopped, and its client gone: it no longer keeps the owner */
+int axis_mqtt_session_released(const axis_mqtt_session_t *s);
 
 /* the broker's URI as Paho takes it: "tcp://host:1883", "wss://h:443/mqtt" */
 void axis_mqtt_session_uri(const axis_mqtt_conf_t *conf, char *buf,

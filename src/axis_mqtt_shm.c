@@ -16,6 +16,7 @@
 #define AXIS_MQTT_SHM_LAYOUT  (0x41584d51 ^ sizeof(axis_mqtt_shm_device_t))
 
 
+static size_t axis_mqtt_shm_size(ngx_uint_t ndevices);
 static ngx_int_t axis_mqtt_shm_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
 static void axis_mqtt_shm_load(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
@@ -58,8 +59,7 @@ axis_mqtt_shm_add(ngx_conf_t *cf, void *tag, axis_mqtt_runtime_t *rt)
     name.len = ngx_sprintf(name.data, "axis_mqtt_%08xD", crc) - name.data;
 
     /* the slab pool's page descriptors take about 1/128 of the pages */
-    size = offsetof(axis_mqtt_shm_t, devices)
-           + rt->ndevices * sizeof(axis_mqtt_shm_device_t);
+    size = axis_mqtt_shm_size(rt->ndevices);
     size = ngx_align(size + size / 64, ngx_pagesize) + 16 * ngx_pagesize;
 
     shm_zone = ngx_shared_memory_add(cf, &name, size, tag);
@@ -89,7 +89,6 @@ axis_mqtt_shm_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 {
     axis_mqtt_shm_ctx_t  *octx = data;
 
-    size_t                size;
     ngx_uint_t            i;
     axis_mqtt_shm_ctx_t  *ctx;
 
@@ -109,10 +108,8 @@ axis_mqtt_shm_init_zone(ngx_shm_zone_t *shm_zone, void *data)
         return NGX_OK;
     }
 
-    size = offsetof(axis_mqtt_shm_t, devices)
-           + ctx->rt->ndevices * sizeof(axis_mqtt_shm_device_t);
-
-    ctx->sh = ngx_slab_calloc(ctx->shpool, size);
+    ctx->sh = ngx_slab_calloc(ctx->shpool,
+                              axis_mqtt_shm_size(ctx->rt->ndevices));
     if (ctx->sh == NULL) {
         return NGX_ERROR;
     }
@@ -131,6 +128,16 @@ axis_mqtt_shm_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     }
 
     return NGX_OK;
+}
+
+
+/* what the zone's data takes for this many devices */
+
+static size_t
+axis_mqtt_shm_size(ngx_uint_t ndevices)
+{
+    return offsetof(axis_mqtt_shm_t, devices)
+           + ndevices * sizeof(axis_mqtt_shm_device_t);
 }
 
 

@@ -489,6 +489,7 @@ test_reload(void **unused)
     assert_string_equal(t_in(&t, AXIS_MQTT_IN_STOP, NULL),
                         "info:disconnecting from " T_URI " disconnect");
     assert_string_equal(t_in(&t, AXIS_MQTT_IN_STOP, NULL), "");
+    assert_false(axis_mqtt_session_released(&t.s));
 
     /* nothing more is acted on */
     assert_string_equal(t_save(&t, T_OTHER, 1), "");
@@ -497,6 +498,7 @@ test_reload(void **unused)
     assert_string_equal(t_in(&t, AXIS_MQTT_IN_DISCONNECTED, NULL),
                         "status=0 release destroy");
     assert_int_equal(t.s.phase, AXIS_MQTT_SESSION_IDLE);
+    assert_true(axis_mqtt_session_released(&t.s));
 
     /* the new owner: a new session on the saved state */
     t_init(&t, 2);
@@ -517,7 +519,9 @@ test_stop_in_every_phase(void **unused)
     t_session_t  t;
 
     t_init(&t, 1);
+    assert_false(axis_mqtt_session_released(&t.s));
     assert_string_equal(t_in(&t, AXIS_MQTT_IN_STOP, NULL), "release");
+    assert_true(axis_mqtt_session_released(&t.s));
 
     t_init(&t, 1);
     assert_string_equal(t_save(&t, T_PLAIN, 1), "connect");
