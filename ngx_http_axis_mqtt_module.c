@@ -520,6 +520,9 @@ ngx_http_axis_mqtt_woken(void)
     ngx_queue_t               *q, *next;
     ngx_http_axis_mqtt_ctx_t  *ctx;
 
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, ngx_cycle->log, 0,
+                   "axis_mqtt: woken: a write of this worker is done");
+
     for (q = ngx_queue_head(&ngx_http_axis_mqtt_waiting);
          q != ngx_queue_sentinel(&ngx_http_axis_mqtt_waiting);
          q = next)

@@ -389,6 +389,8 @@ with_tmpfs('mixed outcome test', sub {
     }
     my ($d) = status($spread_port);
     is((tag_of($d->{data}{config}))[0], '7-8', 'the last write in force');
+    my @woken = error_log_text($h) =~ /axis_mqtt: woken: a write of this worker is done/g;
+    ok(@woken >= 8, 'each writer was woken by the owner (' . scalar(@woken) . ' wake-ups)');
 
     my ($owner) = (error_log_text($h) =~ /process (\d+) owns the MQTT client/g)[-1];
     kill 'KILL', $owner;
