@@ -59,6 +59,8 @@ static void fuzz_check_state(const fuzz_ctx_t *ctx,
     const axis_mqtt_request_t *req, const axis_mqtt_state_t *state);
 static void fuzz_check_round_trip(const fuzz_ctx_t *ctx,
     const axis_mqtt_conf_t *conf);
+static void fuzz_check_packed(const fuzz_ctx_t *ctx,
+    const axis_mqtt_conf_t *conf, const char *text);
 static void fuzz_check_messages(const fuzz_ctx_t *ctx,
     const axis_mqtt_conf_t *conf);
 static int fuzz_error_code_valid(json_int_t code);
@@ -304,8 +306,41 @@ fuzz_check_round_trip(const fuzz_ctx_t *ctx, const axis_mqtt_conf_t *conf)
         fuzz_check(ctx, strcmp(first, second) == 0, NULL);
     }
 
+    fuzz_check_packed(ctx, conf, first);
+
     free(first);
     free(second);
+}
+
+
+/* the packed form gives back the same configuration, as the same bytes */
+
+static void
+fuzz_check_packed(const fuzz_ctx_t *ctx, const axis_mqtt_conf_t *conf,
+    const char *text)
+{
+    char                       *json;
+    json_t                     *back;
+    static axis_mqtt_state_t    state, unpacked;
+    static axis_mqtt_packed_t   packed, again;
+
+    state.conf = *conf;
+    state.active = 1;
+    axis_mqtt_state_pack(&state, &packed);
+
+    fuzz_check(ctx, packed.len <= AXIS_MQTT_PACKED_MAX, text);
+    fuzz_check(ctx, axis_mqtt_state_unpack(&unpacked, &packed) == 0, text);
+    fuzz_check(ctx, unpacked.active == 1, text);
+
+    axis_mqtt_state_pack(&unpacked, &again);
+    fuzz_check(ctx, axis_mqtt_packed_equal(&packed, &again), text);
+
+    back = axis_mqtt_conf_to_json(&unpacked.conf, 1);
+    json = back ? json_dumps(back, JSON_COMPACT) : NULL;
+    json_decref(back);
+
+    fuzz_check(ctx, json != NULL && strcmp(json, text) == 0, text);
+    free(json);
 }
 
 

@@ -6,8 +6,10 @@
  */
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "axis_mqtt_conf.h"
@@ -25,6 +27,151 @@ typedef enum {
 } axis_mqtt_text_e;
 
 
+/*
+ * The schema: one table per JSON object, read by configureClient and the
+ * state file, written by getClientStatus and the state file, and walked
+ * to pack a state.  A table lists its object's keys in the spec's order,
+ * which is the order they are read (the first error wins), written, and
+ * laid out in the struct (packing relies on it; the unit tests check).
+ */
+
+typedef enum {
+    AXIS_MQTT_FIELD_END = 0,
+    AXIS_MQTT_FIELD_OBJECT,       /* its own table, at "offset" */
+    AXIS_MQTT_FIELD_PRESENT,      /* no key: 1 when the object was given */
+    AXIS_MQTT_FIELD_STRING,
+    AXIS_MQTT_FIELD_INT,
+    AXIS_MQTT_FIELD_BOOL,
+    AXIS_MQTT_FIELD_PROTOCOL,     /* a name of axis_mqtt_protocol_e */
+    AXIS_MQTT_FIELD_KEEP          /* keepExistingPassword: read, not kept */
+} axis_mqtt_field_e;
+
+#define AXIS_MQTT_REQUIRED   0x01
+#define AXIS_MQTT_NOT_EMPTY  0x02     /* a string: "" is refused */
+#define AXIS_MQTT_SECRET     0x04     /* a string: written masked, if set */
+#define AXIS_MQTT_ENOUGH     0x08     /* a bool: when true, the rest of the
+                                         object is neither read nor written */
+
+typedef struct axis_mqtt_field_s  axis_mqtt_field_t;
+
+struct axis_mqtt_field_s {
+    const char               *name;
+    axis_mqtt_field_e         type;
+    unsigned                  flags;
+    size_t                    offset;     /* in the object's struct */
+    size_t                    size;       /* of a string's buffer */
+    axis_mqtt_text_e          text;
+    int                       min;        /* an int's range */
+    int                       max;
+    const axis_mqtt_field_t  *sub;        /* an object's table */
+};
+
+
+#define axis_mqtt_string(name, st, field, text, flags)                        \
+    { name, AXIS_MQTT_FIELD_STRING, flags, offsetof(st, field),               \
+      sizeof(((st *) 0)->field), text, 0, 0, NULL }
+
+#define axis_mqtt_int(name, st, field, min, max, flags)                       \
+    { name, AXIS_MQTT_FIELD_INT, flags, offsetof(st, field), 0,               \
+      AXIS_MQTT_TEXT_ANY, min, max, NULL }
+
+#define axis_mqtt_bool(name, st, field, flags)                                \
+    { name, AXIS_MQTT_FIELD_BOOL, flags, offsetof(st, field), 0,              \
+      AXIS_MQTT_TEXT_ANY, 0, 0, NULL }
+
+#define axis_mqtt_object(name, offset, sub, flags)                            \
+    { name, AXIS_MQTT_FIELD_OBJECT, flags, offset, 0, AXIS_MQTT_TEXT_ANY,     \
+      0, 0, sub }
+
+#define axis_mqtt_field_end                                                   \
+    { NULL, AXIS_MQTT_FIELD_END, 0, 0, 0, AXIS_MQTT_TEXT_ANY, 0, 0, NULL }
+
+
+/* the server's fields are the configuration's own (offset 0) */
+static const axis_mqtt_field_t  axis_mqtt_server_fields[] = {
+    { "protocol", AXIS_MQTT_FIELD_PROTOCOL, AXIS_MQTT_REQUIRED,
+      offsetof(axis_mqtt_conf_t, protocol), 0, AXIS_MQTT_TEXT_ANY, 0, 0,
+      NULL },
+    axis_mqtt_string("host", axis_mqtt_conf_t, host, AXIS_MQTT_TEXT_HOST,
+                     AXIS_MQTT_REQUIRED | AXIS_MQTT_NOT_EMPTY),
+    axis_mqtt_int("port", axis_mqtt_conf_t, port, 1, 65535, 0),
+    axis_mqtt_string("basepath", axis_mqtt_conf_t, basepath,
+                     AXIS_MQTT_TEXT_PRINTABLE, 0),
+    axis_mqtt_string("alpnProtocol", axis_mqtt_conf_t, alpn_protocol,
+                     AXIS_MQTT_TEXT_PRINTABLE, 0),
+    axis_mqtt_field_end
+};
+
+
+/* a message's "useDefault": true stands for the defaults, built when sent */
+static const axis_mqtt_field_t  axis_mqtt_message_fields[] = {
+    { NULL, AXIS_MQTT_FIELD_PRESENT, 0,
+      offsetof(axis_mqtt_message_t, configured), 0, AXIS_MQTT_TEXT_ANY, 0, 0,
+      NULL },
+    axis_mqtt_bool("useDefault", axis_mqtt_message_t, use_default,
+                   AXIS_MQTT_ENOUGH),
+    axis_mqtt_string("topic", axis_mqtt_message_t, topic, AXIS_MQTT_TEXT_TOPIC,
+                     AXIS_MQTT_REQUIRED | AXIS_MQTT_NOT_EMPTY),
+    axis_mqtt_string("message", axis_mqtt_message_t, message,
+                     AXIS_MQTT_TEXT_ANY, AXIS_MQTT_REQUIRED),
+    axis_mqtt_bool("retain", axis_mqtt_message_t, retain, AXIS_MQTT_REQUIRED),
+    axis_mqtt_int("qos", axis_mqtt_message_t, qos, 0, AXIS_MQTT_QOS_MAX,
+                  AXIS_MQTT_REQUIRED),
+    axis_mqtt_field_end
+};
+
+
+static const axis_mqtt_field_t  axis_mqtt_ssl_fields[] = {
+    axis_mqtt_bool("validateServerCert", axis_mqtt_conf_t,
+                   validate_server_cert, 0),
+    axis_mqtt_string("clientCertID", axis_mqtt_conf_t, client_cert_id,
+                     AXIS_MQTT_TEXT_FILE_NAME, 0),
+    axis_mqtt_string("CACertID", axis_mqtt_conf_t, ca_cert_id,
+                     AXIS_MQTT_TEXT_FILE_NAME, 0),
+    axis_mqtt_field_end
+};
+
+
+/* the configureClient "params" */
+static const axis_mqtt_field_t  axis_mqtt_conf_fields[] = {
+    axis_mqtt_object("server", 0, axis_mqtt_server_fields,
+                     AXIS_MQTT_REQUIRED),
+    axis_mqtt_string("httpProxy", axis_mqtt_conf_t, http_proxy,
+                     AXIS_MQTT_TEXT_PRINTABLE, 0),
+    axis_mqtt_string("httpsProxy", axis_mqtt_conf_t, https_proxy,
+                     AXIS_MQTT_TEXT_PRINTABLE, 0),
+    axis_mqtt_string("username", axis_mqtt_conf_t, username,
+                     AXIS_MQTT_TEXT_ANY, 0),
+    axis_mqtt_string("password", axis_mqtt_conf_t, password,
+                     AXIS_MQTT_TEXT_ANY, AXIS_MQTT_SECRET),
+    { "keepExistingPassword", AXIS_MQTT_FIELD_KEEP, 0, 0, 0,
+      AXIS_MQTT_TEXT_ANY, 0, 0, NULL },
+    axis_mqtt_string("clientId", axis_mqtt_conf_t, client_id,
+                     AXIS_MQTT_TEXT_ANY, 0),
+    axis_mqtt_int("keepAliveInterval", axis_mqtt_conf_t, keep_alive_interval,
+                  0, AXIS_MQTT_INTERVAL_MAX, 0),
+    axis_mqtt_int("connectTimeout", axis_mqtt_conf_t, connect_timeout,
+                  0, AXIS_MQTT_INTERVAL_MAX, 0),
+    axis_mqtt_bool("cleanSession", axis_mqtt_conf_t, clean_session, 0),
+    axis_mqtt_bool("autoReconnect", axis_mqtt_conf_t, auto_reconnect, 0),
+    axis_mqtt_bool("activateOnReboot", axis_mqtt_conf_t, activate_on_reboot,
+                   0),
+    axis_mqtt_string("deviceTopicPrefix", axis_mqtt_conf_t,
+                     device_topic_prefix, AXIS_MQTT_TEXT_TOPIC, 0),
+    axis_mqtt_object("lastWillTestament",
+                     offsetof(axis_mqtt_conf_t, last_will),
+                     axis_mqtt_message_fields, 0),
+    axis_mqtt_object("connectMessage",
+                     offsetof(axis_mqtt_conf_t, connect_message),
+                     axis_mqtt_message_fields, 0),
+    axis_mqtt_object("disconnectMessage",
+                     offsetof(axis_mqtt_conf_t, disconnect_message),
+                     axis_mqtt_message_fields, 0),
+    axis_mqtt_object("ssl", 0, axis_mqtt_ssl_fields, 0),
+    axis_mqtt_field_end
+};
+
+
 static size_t axis_mqtt_utf8_prefix(const char *s);
 static int axis_mqtt_read_value(const json_t *obj, const char *key,
     const char *where, int required, json_t **value, axis_mqtt_error_t *err);
@@ -40,13 +187,22 @@ static int axis_mqtt_read_object(const json_t *obj, const char *key,
     const char *where, int required, json_t **out, axis_mqtt_error_t *err);
 static int axis_mqtt_text_valid(const char *s, size_t len,
     axis_mqtt_text_e text);
-static int axis_mqtt_message_from_json(axis_mqtt_message_t *msg,
-    const json_t *params, const char *key, axis_mqtt_error_t *err);
-static int axis_mqtt_server_from_json(axis_mqtt_conf_t *conf,
-    const json_t *params, axis_mqtt_error_t *err);
-static int axis_mqtt_ssl_from_json(axis_mqtt_conf_t *conf,
-    const json_t *params, axis_mqtt_error_t *err);
-static json_t *axis_mqtt_message_to_json(const axis_mqtt_message_t *msg);
+static int axis_mqtt_read_protocol(const json_t *obj, const char *key,
+    const char *where, axis_mqtt_conf_t *conf, axis_mqtt_error_t *err);
+static int axis_mqtt_fields_read(const axis_mqtt_field_t *fields, char *base,
+    const json_t *obj, const char *where, int *keep_password,
+    axis_mqtt_error_t *err);
+static int axis_mqtt_fields_check(const axis_mqtt_field_t *fields,
+    const char *base, const char *where, axis_mqtt_error_t *err);
+static int axis_mqtt_fields_write(const axis_mqtt_field_t *fields,
+    const char *base, int reveal_password, json_t *obj);
+static json_t *axis_mqtt_field_value(const axis_mqtt_field_t *f,
+    const char *at, int reveal_password);
+static size_t axis_mqtt_fields_pack(const axis_mqtt_field_t *fields,
+    size_t base, const char *state, char *out, size_t *from);
+static int axis_mqtt_fields_unpack(const axis_mqtt_field_t *fields,
+    size_t base, char *state, const char *in, size_t len, size_t *from,
+    size_t *pos);
 
 
 static const char  *axis_mqtt_protocols[] = { "tcp", "ssl", "ws", "wss" };
@@ -158,52 +314,8 @@ axis_mqtt_conf_from_json(axis_mqtt_conf_t *conf, const json_t *params,
         return -1;
     }
 
-    if (axis_mqtt_server_from_json(conf, params, err) != 0
-
-        || axis_mqtt_read_string(params, "httpProxy", "", 0,
-                                 AXIS_MQTT_TEXT_PRINTABLE, conf->http_proxy,
-                                 AXIS_MQTT_NAME_LEN, err) < 0
-        || axis_mqtt_read_string(params, "httpsProxy", "", 0,
-                                 AXIS_MQTT_TEXT_PRINTABLE, conf->https_proxy,
-                                 AXIS_MQTT_NAME_LEN, err) < 0
-
-        || axis_mqtt_read_string(params, "username", "", 0,
-                                 AXIS_MQTT_TEXT_ANY, conf->username,
-                                 AXIS_MQTT_STRING_LEN, err) < 0
-        || axis_mqtt_read_string(params, "password", "", 0,
-                                 AXIS_MQTT_TEXT_ANY, conf->password,
-                                 AXIS_MQTT_STRING_LEN, err) < 0
-        || axis_mqtt_read_bool(params, "keepExistingPassword", "", 0,
-                               keep_password, err) < 0
-        || axis_mqtt_read_string(params, "clientId", "", 0,
-                                 AXIS_MQTT_TEXT_ANY, conf->client_id,
-                                 AXIS_MQTT_STRING_LEN, err) < 0
-
-        || axis_mqtt_read_int(params, "keepAliveInterval", "", 0, 0,
-                              AXIS_MQTT_INTERVAL_MAX,
-                              &conf->keep_alive_interval, err) < 0
-        || axis_mqtt_read_int(params, "connectTimeout", "", 0, 0,
-                              AXIS_MQTT_INTERVAL_MAX,
-                              &conf->connect_timeout, err) < 0
-        || axis_mqtt_read_bool(params, "cleanSession", "", 0,
-                               &conf->clean_session, err) < 0
-        || axis_mqtt_read_bool(params, "autoReconnect", "", 0,
-                               &conf->auto_reconnect, err) < 0
-        || axis_mqtt_read_bool(params, "activateOnReboot", "", 0,
-                               &conf->activate_on_reboot, err) < 0
-        || axis_mqtt_read_string(params, "deviceTopicPrefix", "", 0,
-                                 AXIS_MQTT_TEXT_TOPIC,
-                                 conf->device_topic_prefix,
-                                 AXIS_MQTT_STRING_LEN, err) < 0
-
-        || axis_mqtt_message_from_json(&conf->last_will, params,
-                                       "lastWillTestament", err) != 0
-        || axis_mqtt_message_from_json(&conf->connect_message, params,
-                                       "connectMessage", err) != 0
-        || axis_mqtt_message_from_json(&conf->disconnect_message, params,
-                                       "disconnectMessage", err) != 0
-
-        || axis_mqtt_ssl_from_json(conf, params, err) != 0)
+    if (axis_mqtt_fields_read(axis_mqtt_conf_fields, (char *) conf, params,
+                              "", keep_password, err) != 0)
     {
         return -1;
     }
@@ -217,147 +329,127 @@ axis_mqtt_conf_from_json(axis_mqtt_conf_t *conf, const json_t *params,
 }
 
 
+/* an object's fields into the struct at base: 0, or -1 with err set */
+
 static int
-axis_mqtt_server_from_json(axis_mqtt_conf_t *conf, const json_t *params,
+axis_mqtt_fields_read(const axis_mqtt_field_t *fields, char *base,
+    const json_t *obj, const char *where, int *keep_password,
     axis_mqtt_error_t *err)
 {
-    int      found;
-    char     protocol[8];
-    json_t  *server;
-    size_t   i;
+    int                       rc, required;
+    char                     *at, path[AXIS_MQTT_PATH_LEN];
+    json_t                   *child;
+    const axis_mqtt_field_t  *f;
 
-    if (axis_mqtt_read_object(params, "server", "", 1, &server, err) < 0
-        || axis_mqtt_read_string(server, "protocol", "server.", 1,
-                                 AXIS_MQTT_TEXT_ANY, protocol,
-                                 sizeof(protocol) - 1, err) < 0)
+    for (f = fields; f->type != AXIS_MQTT_FIELD_END; f++) {
+        at = base + f->offset;
+        required = f->flags & AXIS_MQTT_REQUIRED;
+
+        switch (f->type) {
+
+        case AXIS_MQTT_FIELD_PRESENT:
+            *(int *) at = 1;
+            rc = 1;
+            break;
+
+        case AXIS_MQTT_FIELD_OBJECT:
+            rc = axis_mqtt_read_object(obj, f->name, where, required, &child,
+                                       err);
+            if (rc == 1) {
+                snprintf(path, sizeof(path), "%s%s.", where, f->name);
+                rc = axis_mqtt_fields_read(f->sub, at, child, path,
+                                           keep_password, err);
+            }
+            break;
+
+        case AXIS_MQTT_FIELD_STRING:
+            rc = axis_mqtt_read_string(obj, f->name, where, required, f->text,
+                                       at, f->size - 1, err);
+            break;
+
+        case AXIS_MQTT_FIELD_INT:
+            rc = axis_mqtt_read_int(obj, f->name, where, required, f->min,
+                                    f->max, (int *) at, err);
+            break;
+
+        case AXIS_MQTT_FIELD_BOOL:
+            rc = axis_mqtt_read_bool(obj, f->name, where, required,
+                                     (int *) at, err);
+            break;
+
+        case AXIS_MQTT_FIELD_PROTOCOL:
+            rc = axis_mqtt_read_protocol(obj, f->name, where,
+                                         (axis_mqtt_conf_t *) base, err);
+            break;
+
+        default: /* AXIS_MQTT_FIELD_KEEP */
+            rc = axis_mqtt_read_bool(obj, f->name, where, required,
+                                     keep_password, err);
+            break;
+        }
+
+        if (rc < 0) {
+            return -1;
+        }
+
+        if ((f->flags & AXIS_MQTT_ENOUGH) && *(int *) at) {
+            /* the rest is discarded */
+            return 0;
+        }
+    }
+
+    return axis_mqtt_fields_check(fields, base, where, err);
+}
+
+
+/* what holds only for the object as a whole, once it is read */
+
+static int
+axis_mqtt_fields_check(const axis_mqtt_field_t *fields, const char *base,
+    const char *where, axis_mqtt_error_t *err)
+{
+    const axis_mqtt_field_t  *f;
+
+    for (f = fields; f->type != AXIS_MQTT_FIELD_END; f++) {
+        if ((f->flags & AXIS_MQTT_NOT_EMPTY) && base[f->offset] == '\0') {
+            axis_mqtt_error_set(err, AXIS_MQTT_ERR_PARAM_VALUE,
+                                "Invalid parameter value specified: "
+                                "%s%s is empty", where, f->name);
+            return -1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* the protocol, and with it the default port that "port" may override */
+
+static int
+axis_mqtt_read_protocol(const json_t *obj, const char *key, const char *where,
+    axis_mqtt_conf_t *conf, axis_mqtt_error_t *err)
+{
+    char    protocol[8];
+    size_t  i;
+
+    if (axis_mqtt_read_string(obj, key, where, 1, AXIS_MQTT_TEXT_ANY,
+                              protocol, sizeof(protocol) - 1, err) < 0)
     {
         return -1;
     }
-
-    found = 0;
 
     for (i = 0; i < sizeof(axis_mqtt_protocols) / sizeof(char *); i++) {
         if (strcmp(protocol, axis_mqtt_protocols[i]) == 0) {
             conf->protocol = (axis_mqtt_protocol_e) i;
-            found = 1;
-            break;
+            conf->port = axis_mqtt_default_ports[i];
+            return 1;
         }
     }
 
-    if (!found) {
-        axis_mqtt_error_set(err, AXIS_MQTT_ERR_PARAM_VALUE,
-                            "Invalid parameter value specified: "
-                            "server.protocol must be tcp, ssl, ws or wss");
-        return -1;
-    }
-
-    conf->port = axis_mqtt_default_ports[conf->protocol];
-
-    if (axis_mqtt_read_string(server, "host", "server.", 1,
-                              AXIS_MQTT_TEXT_HOST, conf->host,
-                              AXIS_MQTT_HOST_LEN, err) < 0
-        || axis_mqtt_read_int(server, "port", "server.", 0, 1, 65535,
-                              &conf->port, err) < 0
-        || axis_mqtt_read_string(server, "basepath", "server.", 0,
-                                 AXIS_MQTT_TEXT_PRINTABLE, conf->basepath,
-                                 AXIS_MQTT_STRING_LEN, err) < 0
-        || axis_mqtt_read_string(server, "alpnProtocol", "server.", 0,
-                                 AXIS_MQTT_TEXT_PRINTABLE,
-                                 conf->alpn_protocol, AXIS_MQTT_NAME_LEN,
-                                 err) < 0)
-    {
-        return -1;
-    }
-
-    if (conf->host[0] == '\0') {
-        axis_mqtt_error_set(err, AXIS_MQTT_ERR_PARAM_VALUE,
-                            "Invalid parameter value specified: "
-                            "server.host is empty");
-        return -1;
-    }
-
-    return 0;
-}
-
-
-static int
-axis_mqtt_ssl_from_json(axis_mqtt_conf_t *conf, const json_t *params,
-    axis_mqtt_error_t *err)
-{
-    int      rc;
-    json_t  *ssl;
-
-    rc = axis_mqtt_read_object(params, "ssl", "", 0, &ssl, err);
-    if (rc <= 0) {
-        return rc;
-    }
-
-    if (axis_mqtt_read_bool(ssl, "validateServerCert", "ssl.", 0,
-                            &conf->validate_server_cert, err) < 0
-        || axis_mqtt_read_string(ssl, "clientCertID", "ssl.", 0,
-                                 AXIS_MQTT_TEXT_FILE_NAME,
-                                 conf->client_cert_id, AXIS_MQTT_NAME_LEN,
-                                 err) < 0
-        || axis_mqtt_read_string(ssl, "CACertID", "ssl.", 0,
-                                 AXIS_MQTT_TEXT_FILE_NAME, conf->ca_cert_id,
-                                 AXIS_MQTT_NAME_LEN, err) < 0)
-    {
-        return -1;
-    }
-
-    return 0;
-}
-
-
-static int
-axis_mqtt_message_from_json(axis_mqtt_message_t *msg, const json_t *params,
-    const char *key, axis_mqtt_error_t *err)
-{
-    int      rc;
-    char     where[AXIS_MQTT_PATH_LEN];
-    json_t  *obj;
-
-    memset(msg, 0, sizeof(axis_mqtt_message_t));
-
-    rc = axis_mqtt_read_object(params, key, "", 0, &obj, err);
-    if (rc <= 0) {
-        return rc;
-    }
-
-    snprintf(where, sizeof(where), "%s.", key);
-
-    msg->configured = 1;
-
-    if (axis_mqtt_read_bool(obj, "useDefault", where, 0, &msg->use_default,
-                            err) < 0)
-    {
-        return -1;
-    }
-
-    if (msg->use_default) {
-        /* the defaults are built when published; the rest is discarded */
-        return 0;
-    }
-
-    if (axis_mqtt_read_string(obj, "topic", where, 1, AXIS_MQTT_TEXT_TOPIC,
-                              msg->topic, AXIS_MQTT_STRING_LEN, err) < 0
-        || axis_mqtt_read_string(obj, "message", where, 1, AXIS_MQTT_TEXT_ANY,
-                                 msg->message, AXIS_MQTT_PAYLOAD_LEN, err) < 0
-        || axis_mqtt_read_bool(obj, "retain", where, 1, &msg->retain, err) < 0
-        || axis_mqtt_read_int(obj, "qos", where, 1, 0, AXIS_MQTT_QOS_MAX,
-                              &msg->qos, err) < 0)
-    {
-        return -1;
-    }
-
-    if (msg->topic[0] == '\0') {
-        axis_mqtt_error_set(err, AXIS_MQTT_ERR_PARAM_VALUE,
-                            "Invalid parameter value specified: "
-                            "%stopic is empty", where);
-        return -1;
-    }
-
-    return 0;
+    axis_mqtt_error_set(err, AXIS_MQTT_ERR_PARAM_VALUE,
+                        "Invalid parameter value specified: "
+                        "%s%s must be tcp, ssl, ws or wss", where, key);
+    return -1;
 }
 
 
@@ -572,50 +664,11 @@ axis_mqtt_conf_to_json(const axis_mqtt_conf_t *conf, int reveal_password)
 {
     json_t  *root;
 
-    /* in the order of the spec's configureClient parameters */
+    root = json_object();
 
-    root = json_pack("{s:{s:s, s:s, s:i, s:s, s:s}, s:s, s:s, s:s}",
-                     "server",
-                     "protocol", axis_mqtt_protocols[conf->protocol],
-                     "host", conf->host,
-                     "port", conf->port,
-                     "basepath", conf->basepath,
-                     "alpnProtocol", conf->alpn_protocol,
-                     "httpProxy", conf->http_proxy,
-                     "httpsProxy", conf->https_proxy,
-                     "username", conf->username);
-    if (root == NULL) {
-        return NULL;
-    }
-
-    if ((conf->password[0] != '\0'
-         && json_object_set_new(root, "password",
-                                json_string(reveal_password ? conf->password
-                                                            : "*****")) != 0)
-        || json_object_update_missing_new(root,
-               json_pack("{s:s, s:i, s:i, s:b, s:b, s:b, s:s}",
-                         "clientId", conf->client_id,
-                         "keepAliveInterval", conf->keep_alive_interval,
-                         "connectTimeout", conf->connect_timeout,
-                         "cleanSession", conf->clean_session,
-                         "autoReconnect", conf->auto_reconnect,
-                         "activateOnReboot", conf->activate_on_reboot,
-                         "deviceTopicPrefix", conf->device_topic_prefix))
-           != 0
-        || (conf->last_will.configured
-            && json_object_set_new(root, "lastWillTestament",
-                       axis_mqtt_message_to_json(&conf->last_will)) != 0)
-        || (conf->connect_message.configured
-            && json_object_set_new(root, "connectMessage",
-                       axis_mqtt_message_to_json(&conf->connect_message)) != 0)
-        || (conf->disconnect_message.configured
-            && json_object_set_new(root, "disconnectMessage",
-                    axis_mqtt_message_to_json(&conf->disconnect_message)) != 0)
-        || json_object_set_new(root, "ssl",
-               json_pack("{s:b, s:s, s:s}",
-                         "validateServerCert", conf->validate_server_cert,
-                         "clientCertID", conf->client_cert_id,
-                         "CACertID", conf->ca_cert_id)) != 0)
+    if (root == NULL
+        || axis_mqtt_fields_write(axis_mqtt_conf_fields, (const char *) conf,
+                                  reveal_password, root) != 0)
     {
         json_decref(root);
         return NULL;
@@ -625,17 +678,267 @@ axis_mqtt_conf_to_json(const axis_mqtt_conf_t *conf, int reveal_password)
 }
 
 
-static json_t *
-axis_mqtt_message_to_json(const axis_mqtt_message_t *msg)
+/* an object's fields from the struct at base into obj: 0, or -1 */
+
+static int
+axis_mqtt_fields_write(const axis_mqtt_field_t *fields, const char *base,
+    int reveal_password, json_t *obj)
 {
-    if (msg->use_default) {
-        return json_pack("{s:b}", "useDefault", 1);
+    json_t                   *value;
+    const char               *at;
+    const axis_mqtt_field_t  *f;
+
+    for (f = fields; f->type != AXIS_MQTT_FIELD_END; f++) {
+        at = base + f->offset;
+
+        if (f->type == AXIS_MQTT_FIELD_PRESENT
+            || f->type == AXIS_MQTT_FIELD_KEEP
+            || ((f->flags & AXIS_MQTT_SECRET) && at[0] == '\0'))
+        {
+            continue;
+        }
+
+        if (f->type == AXIS_MQTT_FIELD_OBJECT
+            && f->sub[0].type == AXIS_MQTT_FIELD_PRESENT
+            && *(const int *) (at + f->sub[0].offset) == 0)
+        {
+            /* an optional object that was not given */
+            continue;
+        }
+
+        value = axis_mqtt_field_value(f, at, reveal_password);
+
+        if (value == NULL
+            || (f->type == AXIS_MQTT_FIELD_OBJECT
+                && axis_mqtt_fields_write(f->sub, at, reveal_password, value)
+                   != 0))
+        {
+            json_decref(value);
+            return -1;
+        }
+
+        if (json_object_set_new(obj, f->name, value) != 0) {
+            return -1;
+        }
+
+        if ((f->flags & AXIS_MQTT_ENOUGH) && *(const int *) at) {
+            return 0;
+        }
     }
 
-    return json_pack("{s:b, s:s, s:s, s:b, s:i}",
-                     "useDefault", 0,
-                     "topic", msg->topic,
-                     "message", msg->message,
-                     "retain", msg->retain,
-                     "qos", msg->qos);
+    return 0;
+}
+
+
+static json_t *
+axis_mqtt_field_value(const axis_mqtt_field_t *f, const char *at,
+    int reveal_password)
+{
+    switch (f->type) {
+
+    case AXIS_MQTT_FIELD_OBJECT:
+        return json_object();
+
+    case AXIS_MQTT_FIELD_STRING:
+        if ((f->flags & AXIS_MQTT_SECRET) && !reveal_password) {
+            return json_string("*****");
+        }
+
+        return json_string(at);
+
+    case AXIS_MQTT_FIELD_INT:
+        return json_integer(*(const int *) at);
+
+    case AXIS_MQTT_FIELD_BOOL:
+        return json_boolean(*(const int *) at);
+
+    case AXIS_MQTT_FIELD_PROTOCOL:
+        return json_string(
+                   axis_mqtt_protocols[*(const axis_mqtt_protocol_e *) at]);
+
+    default:
+        return NULL;
+    }
+}
+
+
+/*
+ * Packing: the bytes between the strings (the numbers) as they are, and
+ * each string up to its NUL.  The tables list the strings in the order of
+ * the struct, so the walk goes through the state once, forwards; "from"
+ * is where the bytes not yet packed begin.
+ */
+
+size_t
+axis_mqtt_state_packed_size(const axis_mqtt_state_t *state)
+{
+    size_t  from = 0, len;
+
+    len = axis_mqtt_fields_pack(axis_mqtt_conf_fields,
+                                offsetof(axis_mqtt_state_t, conf),
+                                (const char *) state, NULL, &from);
+
+    return offsetof(axis_mqtt_packed_t, data) + len
+           + sizeof(axis_mqtt_state_t) - from;
+}
+
+
+void
+axis_mqtt_state_pack(const axis_mqtt_state_t *state,
+    axis_mqtt_packed_t *packed)
+{
+    size_t       from = 0, len;
+    const char  *in = (const char *) state;
+
+    len = axis_mqtt_fields_pack(axis_mqtt_conf_fields,
+                                offsetof(axis_mqtt_state_t, conf), in,
+                                packed->data, &from);
+
+    memcpy(packed->data + len, in + from, sizeof(axis_mqtt_state_t) - from);
+    packed->len = len + sizeof(axis_mqtt_state_t) - from;
+}
+
+
+axis_mqtt_packed_t *
+axis_mqtt_state_pack_alloc(const axis_mqtt_state_t *state)
+{
+    axis_mqtt_packed_t  *packed;
+
+    packed = malloc(axis_mqtt_state_packed_size(state));
+    if (packed != NULL) {
+        axis_mqtt_state_pack(state, packed);
+    }
+
+    return packed;
+}
+
+
+/* out NULL: only counts */
+
+static size_t
+axis_mqtt_fields_pack(const axis_mqtt_field_t *fields, size_t base,
+    const char *state, char *out, size_t *from)
+{
+    size_t                    at, gap, n, len = 0;
+    const axis_mqtt_field_t  *f;
+
+    for (f = fields; f->type != AXIS_MQTT_FIELD_END; f++) {
+        at = base + f->offset;
+
+        if (f->type == AXIS_MQTT_FIELD_OBJECT) {
+            len += axis_mqtt_fields_pack(f->sub, at, state,
+                                         out ? out + len : NULL, from);
+            continue;
+        }
+
+        if (f->type != AXIS_MQTT_FIELD_STRING) {
+            continue;
+        }
+
+        gap = at - *from;
+        n = strnlen(state + at, f->size - 1) + 1;
+
+        if (out != NULL) {
+            memcpy(out + len, state + *from, gap);
+            memcpy(out + len + gap, state + at, n - 1);
+            out[len + gap + n - 1] = '\0';
+        }
+
+        len += gap + n;
+        *from = at + f->size;
+    }
+
+    return len;
+}
+
+
+int
+axis_mqtt_state_unpack(axis_mqtt_state_t *state,
+    const axis_mqtt_packed_t *packed)
+{
+    size_t  from = 0, pos = 0, rest;
+    char   *out = (char *) state;
+
+    memset(state, 0, sizeof(axis_mqtt_state_t));
+
+    if (axis_mqtt_fields_unpack(axis_mqtt_conf_fields,
+                                offsetof(axis_mqtt_state_t, conf), out,
+                                packed->data, packed->len, &from, &pos)
+        != 0)
+    {
+        return -1;
+    }
+
+    rest = sizeof(axis_mqtt_state_t) - from;
+
+    if (packed->len - pos != rest) {
+        return -1;
+    }
+
+    memcpy(out + from, packed->data + pos, rest);
+
+    return 0;
+}
+
+
+static int
+axis_mqtt_fields_unpack(const axis_mqtt_field_t *fields, size_t base,
+    char *state, const char *in, size_t len, size_t *from, size_t *pos)
+{
+    size_t                    at, gap, n;
+    const axis_mqtt_field_t  *f;
+
+    for (f = fields; f->type != AXIS_MQTT_FIELD_END; f++) {
+        at = base + f->offset;
+
+        if (f->type == AXIS_MQTT_FIELD_OBJECT) {
+            if (axis_mqtt_fields_unpack(f->sub, at, state, in, len, from, pos)
+                != 0)
+            {
+                return -1;
+            }
+
+            continue;
+        }
+
+        if (f->type != AXIS_MQTT_FIELD_STRING) {
+            continue;
+        }
+
+        gap = at - *from;
+
+        if (len - *pos < gap + 1) {
+            return -1;
+        }
+
+        memcpy(state + *from, in + *pos, gap);
+        *pos += gap;
+
+        n = strnlen(in + *pos, (len - *pos < f->size ? len - *pos : f->size));
+        if (n == len - *pos || n == f->size) {
+            return -1;
+        }
+
+        memcpy(state + at, in + *pos, n);
+        *pos += n + 1;
+        *from = at + f->size;
+    }
+
+    return 0;
+}
+
+
+int
+axis_mqtt_packed_equal(const axis_mqtt_packed_t *a,
+    const axis_mqtt_packed_t *b)
+{
+    return a->len == b->len && memcmp(a->data, b->data, a->len) == 0;
+}
+
+
+void
+axis_mqtt_packed_copy(axis_mqtt_packed_t *dst, const axis_mqtt_packed_t *src)
+{
+    dst->len = src->len;
+    memcpy(dst->data, src->data, src->len);
 }

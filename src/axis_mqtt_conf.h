@@ -1,8 +1,9 @@
 
 /*
  * The MQTT client configuration as the API defines it: defaults, a
- * validating JSON reader and a JSON writer.  Plain C: no nginx types,
- * so it is unit-tested and fuzzed on its own.
+ * validating JSON reader, a JSON writer and a packed form, all driven by
+ * one table of its fields.  Plain C: no nginx types, so it is unit-tested
+ * and fuzzed on its own.
  *
  * The configuration lives in a fixed-size struct because it is copied
  * into the shared zone; a string that does not fit is rejected, never cut.
@@ -100,6 +101,21 @@ typedef struct {
 } axis_mqtt_state_t;
 
 
+/*
+ * A state as it is kept: without the unused bytes of its strings (a
+ * state is 15 KB, a packed one mostly a few hundred bytes).  Its bytes
+ * are those of one state only, so two packed states are equal when their
+ * bytes are.  Kept in a slot of AXIS_MQTT_PACKED_MAX bytes, or allocated
+ * to its size (axis_mqtt_state_pack_alloc()).
+ */
+#define AXIS_MQTT_PACKED_MAX     sizeof(axis_mqtt_state_t)
+
+typedef struct {
+    size_t                   len;
+    char                     data[AXIS_MQTT_PACKED_MAX];
+} axis_mqtt_packed_t;
+
+
 void axis_mqtt_error_set(axis_mqtt_error_t *err, int code, const char *fmt,
     ...);
 
@@ -118,6 +134,21 @@ json_t *axis_mqtt_conf_to_json(const axis_mqtt_conf_t *conf,
     int reveal_password);
 
 const char *axis_mqtt_protocol_name(axis_mqtt_protocol_e protocol);
+
+/* what a packed state takes, from the start of axis_mqtt_packed_t */
+size_t axis_mqtt_state_packed_size(const axis_mqtt_state_t *state);
+void axis_mqtt_state_pack(const axis_mqtt_state_t *state,
+    axis_mqtt_packed_t *packed);
+/* malloc()ed, of its size; NULL: no memory */
+axis_mqtt_packed_t *axis_mqtt_state_pack_alloc(const axis_mqtt_state_t *state);
+/* -1: not a packed state (*state undefined) */
+int axis_mqtt_state_unpack(axis_mqtt_state_t *state,
+    const axis_mqtt_packed_t *packed);
+int axis_mqtt_packed_equal(const axis_mqtt_packed_t *a,
+    const axis_mqtt_packed_t *b);
+/* dst has room for AXIS_MQTT_PACKED_MAX; only src's bytes are written */
+void axis_mqtt_packed_copy(axis_mqtt_packed_t *dst,
+    const axis_mqtt_packed_t *src);
 
 
 #endif /* _AXIS_MQTT_CONF_H_INCLUDED_ */

@@ -26,6 +26,7 @@ main(void)
     failed += t_run_regress_tests();
     failed += t_run_status_tests();
     failed += t_run_session_tests();
+    failed += t_run_packed_tests();
 
     return failed ? 1 : 0;
 }

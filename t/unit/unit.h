@@ -122,6 +122,7 @@ int t_run_discovery_tests(void);
 int t_run_regress_tests(void);
 int t_run_status_tests(void);
 int t_run_session_tests(void);
+int t_run_packed_tests(void);
 
 
 #endif /* _UNIT_H_INCLUDED_ */
