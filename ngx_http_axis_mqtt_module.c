@@ -69,10 +69,8 @@ typedef struct {
 } ngx_http_axis_mqtt_repeat_t;
 
 
-/* this worker's last getClientStatus data of a device, and its state */
+/* this worker's last getClientStatus data of a device, and what it shows */
 typedef struct {
-    axis_mqtt_state_t        state;
-    uint64_t                 state_version;
     char                    *data;
     uint64_t                 data_version;
     ngx_uint_t               data_connected;
@@ -140,6 +138,8 @@ static ngx_queue_t  ngx_http_axis_mqtt_waiting;
 
 /* one per device, allocated at the first status */
 static ngx_http_axis_mqtt_status_cache_t *ngx_http_axis_mqtt_cache;
+/* the state a status is rendered from: unpacked for it, and only then */
+static axis_mqtt_state_t                  ngx_http_axis_mqtt_state;
 static ngx_uint_t                         ngx_http_axis_mqtt_ncache;
 static ngx_http_axis_mqtt_repeat_t        ngx_http_axis_mqtt_repeat;
 
@@ -608,7 +608,7 @@ static char *
 ngx_http_axis_mqtt_status(ngx_http_request_t *r)
 {
     uint64_t                            version;
-    ngx_uint_t                          dev, connected;
+    ngx_uint_t                          dev, connected, saved_connected;
     axis_mqtt_shm_ctx_t                *shm;
     ngx_http_axis_mqtt_status_cache_t  *cache;
 
@@ -626,9 +626,7 @@ ngx_http_axis_mqtt_status(ngx_http_request_t *r)
 
     cache = &ngx_http_axis_mqtt_cache[dev];
 
-    version = cache->state_version;
-    axis_mqtt_shm_snapshot(shm, dev, &cache->state, &version, &connected);
-    cache->state_version = version;
+    axis_mqtt_shm_status(shm, dev, &version, &connected);
 
     if (connected && !axis_mqtt_owner_alive(shm, r->connection->log)) {
         connected = 0;
@@ -637,9 +635,14 @@ ngx_http_axis_mqtt_status(ngx_http_request_t *r)
     if (cache->data == NULL || cache->data_version != version
         || cache->data_connected != connected)
     {
+        /* the state as it is now (it may be newer than "version" by now) */
+        axis_mqtt_shm_saved(shm, dev, &ngx_http_axis_mqtt_state, &version,
+                            &saved_connected);
+
         free(cache->data);
 
-        cache->data = axis_mqtt_status_data(&cache->state, connected);
+        cache->data = axis_mqtt_status_data(&ngx_http_axis_mqtt_state,
+                                            connected);
         cache->data_version = version;
         cache->data_connected = connected;
     }

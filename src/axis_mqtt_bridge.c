@@ -54,7 +54,6 @@ typedef struct {
     axis_mqtt_device_conf_t  *conf;
     axis_mqtt_session_t       session;
     MQTTAsync                 client;       /* NULL: none */
-    axis_mqtt_paho_options_t  options;      /* the client's */
 } axis_mqtt_device_t;
 
 
@@ -77,9 +76,18 @@ typedef struct {
     /* allocated once, with the mailbox; then the bridge thread's own */
     axis_mqtt_device_t       *devices;
     ngx_uint_t                ndevices;
-    axis_mqtt_state_t         saved;        /* a device's, from the mailbox */
     ngx_msec_t                kick_at;      /* 0: no client connecting */
-    axis_mqtt_publication_t   message;      /* being handed to Paho */
+
+    /*
+     * What is being handed to Paho, for one device at a time: the state
+     * unpacked (from the mailbox, or a session's running one), and what
+     * is made of it.  Paho copies what it keeps (1.3.12: the server URI,
+     * client identifier, user name, password, will, TLS options, proxies
+     * and messages), so nothing of a device's lives here between calls.
+     */
+    axis_mqtt_state_t         state;
+    axis_mqtt_paho_options_t  options;
+    axis_mqtt_publication_t   message;
     axis_mqtt_mail_t          mail;
 } axis_mqtt_bridge_t;
 
@@ -99,6 +107,8 @@ static void axis_mqtt_bridge_feed(axis_mqtt_bridge_t *b,
 static void axis_mqtt_bridge_run(axis_mqtt_bridge_t *b,
     axis_mqtt_device_t *d, axis_mqtt_session_out_t *out);
 static void axis_mqtt_bridge_connect(axis_mqtt_bridge_t *b,
+    axis_mqtt_device_t *d);
+static void axis_mqtt_bridge_running(axis_mqtt_bridge_t *b,
     axis_mqtt_device_t *d);
 static ngx_int_t axis_mqtt_bridge_publish(axis_mqtt_bridge_t *b,
     axis_mqtt_device_t *d, axis_mqtt_announcement_e which,
@@ -205,8 +215,13 @@ axis_mqtt_bridge_alloc(axis_mqtt_bridge_t *b)
 void
 axis_mqtt_bridge_apply(ngx_uint_t dev, const axis_mqtt_state_t *state)
 {
-    if (axis_mqtt_bridge.started) {
-        axis_mqtt_mailbox_apply(dev, state);
+    axis_mqtt_bridge_t  *b = &axis_mqtt_bridge;
+
+    if (b->started && axis_mqtt_mailbox_apply(dev, state) != NGX_OK) {
+        ngx_log_error(NGX_LOG_ALERT, b->log, 0,
+                      "axis_mqtt: device %s: out of memory, the client "
+                      "goes on with its configuration before",
+                      b->shm->rt->devices[dev].serial);
     }
 }
 
@@ -352,15 +367,19 @@ axis_mqtt_bridge_main(void *data)
 
         for (i = 0; i < mail->nchanged; i++) {
             d = &b->devices[mail->changed[i]];
-            axis_mqtt_mailbox_state(d->index, &b->saved);
+            axis_mqtt_mailbox_state(d->index, &b->state);
             axis_mqtt_bridge_feed(b, d, AXIS_MQTT_IN_CONFIGURED, 0,
-                                  &b->saved, NULL);
+                                  &b->state, NULL);
         }
 
         /* a session acts only on a timer that is due */
         axis_mqtt_bridge_feed_all(b, AXIS_MQTT_IN_TIMER);
 
         if (axis_mqtt_bridge_done(b)) {
+            for (i = 0; i < b->ndevices; i++) {
+                axis_mqtt_session_free(&b->devices[i].session);
+            }
+
             return NULL;
         }
     }
@@ -438,7 +457,14 @@ axis_mqtt_bridge_event(axis_mqtt_bridge_t *b, axis_mqtt_device_t *d,
     }
 
     axis_mqtt_mailbox_tls_error(d->index, ev->generation, tls, sizeof(tls));
-    axis_mqtt_paho_explain(&d->options, &d->session.running, ev->code,
+
+    /* the options the client was made with, made again to retrace them */
+    axis_mqtt_bridge_running(b, d);
+    (void) axis_mqtt_paho_options(&b->options, &b->state.conf,
+                                  d->conf->cert_dir, d->conf->serial,
+                                  axis_mqtt_bridge_context(d), cause,
+                                  sizeof(cause));
+    axis_mqtt_paho_explain(&b->options, &b->state.conf, ev->code,
                            ev->message, tls, cause, sizeof(cause));
 
     axis_mqtt_bridge_feed(b, d, AXIS_MQTT_IN_CONNECT_FAILED, ev->generation,
@@ -543,12 +569,14 @@ axis_mqtt_bridge_connect(axis_mqtt_bridge_t *b, axis_mqtt_device_t *d)
 {
     int                  rc;
     char                 cause[AXIS_MQTT_SESSION_TEXT_LEN];
-    const char          *client_id;
-    axis_mqtt_conf_t    *conf = &d->session.running;
+    const char          *client_id, *uri;
+    axis_mqtt_conf_t    *conf = &b->state.conf;
 
     axis_mqtt_bridge_destroy(d);
+    axis_mqtt_bridge_running(b, d);
+    uri = axis_mqtt_session_running_uri(&d->session);
 
-    if (axis_mqtt_paho_options(&d->options, conf, d->conf->cert_dir,
+    if (axis_mqtt_paho_options(&b->options, conf, d->conf->cert_dir,
                                d->conf->serial, axis_mqtt_bridge_context(d),
                                cause, sizeof(cause))
         != NGX_OK)
@@ -561,9 +589,9 @@ axis_mqtt_bridge_connect(axis_mqtt_bridge_t *b, axis_mqtt_device_t *d)
     /* an empty client identifier stands for the device's serial number */
     client_id = conf->client_id[0] ? conf->client_id : d->conf->serial;
 
-    rc = MQTTAsync_createWithOptions(&d->client, d->session.uri, client_id,
+    rc = MQTTAsync_createWithOptions(&d->client, uri, client_id,
                                      MQTTCLIENT_PERSISTENCE_NONE, NULL,
-                                     &d->options.create);
+                                     &b->options.create);
     if (rc != MQTTASYNC_SUCCESS) {
         d->client = NULL;
         goto failed;
@@ -576,10 +604,10 @@ axis_mqtt_bridge_connect(axis_mqtt_bridge_t *b, axis_mqtt_device_t *d)
         goto failed;
     }
 
-    d->options.connect.onSuccess = axis_mqtt_paho_on_connect;
-    d->options.connect.onFailure = axis_mqtt_paho_on_connect_failure;
+    b->options.connect.onSuccess = axis_mqtt_paho_on_connect;
+    b->options.connect.onFailure = axis_mqtt_paho_on_connect_failure;
 
-    rc = MQTTAsync_connect(d->client, &d->options.connect);
+    rc = MQTTAsync_connect(d->client, &b->options.connect);
 
     if (rc != MQTTASYNC_SUCCESS) {
         goto failed;
@@ -587,7 +615,7 @@ axis_mqtt_bridge_connect(axis_mqtt_bridge_t *b, axis_mqtt_device_t *d)
 
     axis_mqtt_log(b->log, NGX_LOG_DEBUG,
                   "axis_mqtt: device %s: connecting to %s as \"%s\"",
-                  d->conf->serial, d->session.uri, client_id);
+                  d->conf->serial, uri, client_id);
 
     if (b->kick_at == 0) {
         b->kick_at = axis_mqtt_now();
@@ -603,6 +631,17 @@ failed:
 }
 
 
+/* the configuration the device's client is made of, into b->state */
+
+static void
+axis_mqtt_bridge_running(axis_mqtt_bridge_t *b, axis_mqtt_device_t *d)
+{
+    /* the session packed it itself */
+    (void) axis_mqtt_state_unpack(&b->state,
+                                  axis_mqtt_session_running(&d->session));
+}
+
+
 static ngx_int_t
 axis_mqtt_bridge_publish(axis_mqtt_bridge_t *b, axis_mqtt_device_t *d,
     axis_mqtt_announcement_e which, MQTTAsync_responseOptions *resp)
@@ -610,7 +649,9 @@ axis_mqtt_bridge_publish(axis_mqtt_bridge_t *b, axis_mqtt_device_t *d,
     int                rc;
     MQTTAsync_message  msg = MQTTAsync_message_initializer;
 
-    if (axis_mqtt_message_build(&b->message, &d->session.running, which,
+    axis_mqtt_bridge_running(b, d);
+
+    if (axis_mqtt_message_build(&b->message, &b->state.conf, which,
                                 d->conf->serial, time(NULL))
         != 1)
     {

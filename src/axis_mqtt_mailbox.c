@@ -19,7 +19,7 @@ typedef struct {
     pthread_cond_t           cond;
     ngx_uint_t               ndevices;
 
-    axis_mqtt_state_t       *next;          /* each device's latest state */
+    axis_mqtt_packed_t     **next;          /* each device's latest state */
     u_char                  *next_set;
     ngx_uint_t               stop;          /* the owner quits ... */
     ngx_uint_t               stop_taken;    /* ... the bridge knows */
@@ -65,7 +65,7 @@ axis_mqtt_mailbox_open(ngx_uint_t ndevices)
         mb->ndevices = ndevices;
         mb->capacity = ndevices * AXIS_MQTT_MAILBOX_EVENTS_PER_DEVICE;
 
-        mb->next = calloc(ndevices, sizeof(axis_mqtt_state_t));
+        mb->next = calloc(ndevices, sizeof(axis_mqtt_packed_t *));
         mb->next_set = calloc(ndevices, 1);
         mb->events = calloc(mb->capacity, sizeof(axis_mqtt_event_t));
         mb->tls_error = calloc(ndevices, AXIS_MQTT_CAUSE_LEN);
@@ -105,18 +105,29 @@ axis_mqtt_mailbox_capacity(void)
 }
 
 
-void
+ngx_int_t
 axis_mqtt_mailbox_apply(ngx_uint_t dev, const axis_mqtt_state_t *state)
 {
+    axis_mqtt_packed_t   *packed, *old;
     axis_mqtt_mailbox_t  *mb = &axis_mqtt_mailbox;
+
+    packed = axis_mqtt_state_pack_alloc(state);
+    if (packed == NULL) {
+        return NGX_ERROR;
+    }
 
     pthread_mutex_lock(&mb->lock);
 
-    mb->next[dev] = *state;
+    old = mb->next[dev];
+    mb->next[dev] = packed;
     mb->next_set[dev] = 1;
     pthread_cond_signal(&mb->cond);
 
     pthread_mutex_unlock(&mb->lock);
+
+    free(old);
+
+    return NGX_OK;
 }
 
 
@@ -221,7 +232,10 @@ axis_mqtt_mailbox_state(ngx_uint_t dev, axis_mqtt_state_t *state)
     axis_mqtt_mailbox_t  *mb = &axis_mqtt_mailbox;
 
     pthread_mutex_lock(&mb->lock);
-    *state = mb->next[dev];
+
+    /* only apply() packs it */
+    (void) axis_mqtt_state_unpack(state, mb->next[dev]);
+
     pthread_mutex_unlock(&mb->lock);
 }
 

@@ -65,7 +65,9 @@ typedef struct {
 ngx_int_t axis_mqtt_mailbox_open(ngx_uint_t ndevices);
 /* how many events the mailbox holds at most: the room mail->events needs */
 ngx_uint_t axis_mqtt_mailbox_capacity(void);
-void axis_mqtt_mailbox_apply(ngx_uint_t dev, const axis_mqtt_state_t *state);
+/* kept packed; NGX_ERROR: out of memory, the state before stays */
+ngx_int_t axis_mqtt_mailbox_apply(ngx_uint_t dev,
+    const axis_mqtt_state_t *state);
 void axis_mqtt_mailbox_stop(void);
 ngx_uint_t axis_mqtt_mailbox_stopped(void);
 

@@ -161,9 +161,8 @@ axis_mqtt_owner_acquire(axis_mqtt_owner_t *own)
     }
 
     for (i = 0; i < own->shm->rt->ndevices; i++) {
-        version = 0;
-        axis_mqtt_shm_snapshot(own->shm, i, &own->command, &version,
-                               &connected);
+        axis_mqtt_shm_saved(own->shm, i, &own->command, &version,
+                            &connected);
         axis_mqtt_bridge_apply(i, &own->command);
     }
 

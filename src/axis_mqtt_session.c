@@ -17,12 +17,21 @@
  */
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "axis_mqtt_session.h"
 
 
+static void axis_mqtt_session_configured(axis_mqtt_session_t *s,
+    const axis_mqtt_state_t *state, axis_mqtt_session_out_t *out);
+static axis_mqtt_session_conf_t *axis_mqtt_session_conf(
+    const axis_mqtt_state_t *state);
+static void axis_mqtt_session_let_go(axis_mqtt_session_t *s,
+    axis_mqtt_session_conf_t *c);
+static int axis_mqtt_session_wanted(const axis_mqtt_session_t *s);
 static void axis_mqtt_session_act(axis_mqtt_session_t *s, uint64_t now,
     axis_mqtt_session_out_t *out);
 static void axis_mqtt_session_connect(axis_mqtt_session_t *s,
@@ -68,6 +77,20 @@ axis_mqtt_session_init(axis_mqtt_session_t *s, uint32_t seed)
 }
 
 
+void
+axis_mqtt_session_free(axis_mqtt_session_t *s)
+{
+    axis_mqtt_session_conf_t  *desired = s->desired;
+
+    s->desired = NULL;
+    axis_mqtt_session_let_go(s, desired);
+
+    desired = s->running;
+    s->running = NULL;
+    axis_mqtt_session_let_go(s, desired);
+}
+
+
 uint64_t
 axis_mqtt_session_timer(const axis_mqtt_session_t *s)
 {
@@ -97,7 +120,7 @@ axis_mqtt_session_handle(axis_mqtt_session_t *s,
     switch (in->type) {
 
     case AXIS_MQTT_IN_CONFIGURED:
-        s->desired = *in->state;
+        axis_mqtt_session_configured(s, in->state, out);
 
         if (!s->stopping) {
             axis_mqtt_session_act(s, in->now, out);
@@ -115,11 +138,11 @@ axis_mqtt_session_handle(axis_mqtt_session_t *s,
         s->timer = axis_mqtt_session_half_interval(s, in->now);
 
         axis_mqtt_session_emit(out, AXIS_MQTT_DO_LOG, AXIS_MQTT_LOG_INFO,
-                               "connected to %s", s->uri);
+                               "connected to %s", s->running->uri);
         axis_mqtt_session_emit(out, AXIS_MQTT_DO_STATUS, 1, NULL);
 
         /* the first thing on the connection, before anything else */
-        if (s->running.connect_message.configured) {
+        if (s->running->announce) {
             axis_mqtt_session_emit(out, AXIS_MQTT_DO_ANNOUNCE, 0, NULL);
         }
 
@@ -144,7 +167,7 @@ axis_mqtt_session_handle(axis_mqtt_session_t *s,
 
         } else if (s->phase == AXIS_MQTT_SESSION_CONNECTED) {
             axis_mqtt_session_emit(out, AXIS_MQTT_DO_LOG, AXIS_MQTT_LOG_WARN,
-                                   "connection to %s lost", s->uri);
+                                   "connection to %s lost", s->running->uri);
             axis_mqtt_session_lost(s, in->now, out);
 
         } else {
@@ -186,6 +209,95 @@ axis_mqtt_session_handle(axis_mqtt_session_t *s,
 }
 
 
+/* a new desired state, kept; the one before goes unless it runs */
+
+static void
+axis_mqtt_session_configured(axis_mqtt_session_t *s,
+    const axis_mqtt_state_t *state, axis_mqtt_session_out_t *out)
+{
+    axis_mqtt_session_conf_t  *c, *before;
+
+    c = axis_mqtt_session_conf(state);
+
+    if (c == NULL) {
+        axis_mqtt_session_emit(out, AXIS_MQTT_DO_LOG, AXIS_MQTT_LOG_ERR,
+                               "out of memory: the configuration saved "
+                               "last is not acted on");
+        return;
+    }
+
+    before = s->desired;
+    s->desired = c;
+    axis_mqtt_session_let_go(s, before);
+}
+
+
+static axis_mqtt_session_conf_t *
+axis_mqtt_session_conf(const axis_mqtt_state_t *state)
+{
+    size_t                     packed;
+    char                       uri[AXIS_MQTT_URI_LEN];
+    axis_mqtt_session_conf_t  *c;
+
+    axis_mqtt_session_uri(&state->conf, uri, sizeof(uri));
+
+    packed = axis_mqtt_state_packed_size(state);
+
+    c = malloc(offsetof(axis_mqtt_session_conf_t, packed) + packed
+               + strlen(uri) + 1);
+    if (c == NULL) {
+        return NULL;
+    }
+
+    c->active = state->active;
+    c->announce = state->conf.connect_message.configured;
+    c->farewell = state->conf.disconnect_message.configured;
+    c->auto_reconnect = state->conf.auto_reconnect;
+    c->keep_alive_interval = state->conf.keep_alive_interval;
+
+    axis_mqtt_state_pack(state, &c->packed);
+
+    c->uri = (char *) &c->packed + packed;
+    memcpy(c->uri, uri, strlen(uri) + 1);
+
+    return c;
+}
+
+
+/* c is no longer held where it was: it goes unless held elsewhere */
+
+static void
+axis_mqtt_session_let_go(axis_mqtt_session_t *s, axis_mqtt_session_conf_t *c)
+{
+    if (c != s->desired && c != s->running) {
+        free(c);
+    }
+}
+
+
+/* the client is wanted: active as saved, and the owner does not quit */
+
+static int
+axis_mqtt_session_wanted(const axis_mqtt_session_t *s)
+{
+    return s->desired != NULL && s->desired->active && !s->stopping;
+}
+
+
+const axis_mqtt_packed_t *
+axis_mqtt_session_running(const axis_mqtt_session_t *s)
+{
+    return &s->running->packed;
+}
+
+
+const char *
+axis_mqtt_session_running_uri(const axis_mqtt_session_t *s)
+{
+    return s->running->uri;
+}
+
+
 /* bring the connection in line with the desired state */
 
 static void
@@ -201,7 +313,7 @@ axis_mqtt_session_act(axis_mqtt_session_t *s, uint64_t now,
 
     case AXIS_MQTT_SESSION_IDLE:
     case AXIS_MQTT_SESSION_RETRY_WAIT:
-        if (s->desired.active) {
+        if (axis_mqtt_session_wanted(s)) {
             /* a new command is a reason to try again now */
             axis_mqtt_session_healthy(s);
             axis_mqtt_session_connect(s, out);
@@ -216,13 +328,15 @@ axis_mqtt_session_act(axis_mqtt_session_t *s, uint64_t now,
 
     case AXIS_MQTT_SESSION_CONNECTING:
     case AXIS_MQTT_SESSION_CONNECTED:
-        if (!s->desired.active) {
+        if (!axis_mqtt_session_wanted(s)) {
             axis_mqtt_session_leave(s, now, out);
             return;
         }
 
-        if (memcmp(&s->running, &s->desired.conf, sizeof(axis_mqtt_conf_t))
-            == 0)
+        /* both active: the same bytes are the same configuration */
+        if (s->running == s->desired
+            || axis_mqtt_packed_equal(&s->running->packed,
+                                      &s->desired->packed))
         {
             return;
         }
@@ -248,12 +362,14 @@ static void
 axis_mqtt_session_connect(axis_mqtt_session_t *s,
     axis_mqtt_session_out_t *out)
 {
-    s->running = s->desired.conf;
+    axis_mqtt_session_conf_t  *before = s->running;
+
+    s->running = s->desired;
+    axis_mqtt_session_let_go(s, before);
+
     s->generation++;
     s->phase = AXIS_MQTT_SESSION_CONNECTING;
     s->timer = 0;               /* Paho's connectTimeout bounds it */
-
-    axis_mqtt_session_uri(&s->running, s->uri, sizeof(s->uri));
 
     axis_mqtt_session_emit(out, AXIS_MQTT_DO_CONNECT, 0, NULL);
 }
@@ -266,7 +382,7 @@ axis_mqtt_session_leave(axis_mqtt_session_t *s, uint64_t now,
     axis_mqtt_session_out_t *out)
 {
     if (s->phase == AXIS_MQTT_SESSION_CONNECTED
-        && s->running.disconnect_message.configured)
+        && s->running->farewell)
     {
         s->phase = AXIS_MQTT_SESSION_FAREWELL;
         s->asking = 0;
@@ -349,7 +465,7 @@ axis_mqtt_session_left(axis_mqtt_session_t *s, uint64_t now,
         return;
     }
 
-    if (s->desired.active) {
+    if (axis_mqtt_session_wanted(s)) {
         axis_mqtt_session_connect(s, out);
         return;
     }
@@ -369,12 +485,13 @@ axis_mqtt_session_failed(axis_mqtt_session_t *s, uint64_t now,
 
     if (axis_mqtt_session_new_cause(s, cause)) {
         axis_mqtt_session_emit(out, AXIS_MQTT_DO_LOG, AXIS_MQTT_LOG_ERR,
-                               "connecting to %s failed: %s", s->uri, cause);
+                               "connecting to %s failed: %s",
+                               s->running->uri, cause);
     }
 
     axis_mqtt_session_drop(s, out);
 
-    if (s->desired.active && !s->stopping) {
+    if (axis_mqtt_session_wanted(s)) {
         axis_mqtt_session_retry(s, now);
     }
 }
@@ -386,7 +503,7 @@ axis_mqtt_session_lost(axis_mqtt_session_t *s, uint64_t now,
 {
     axis_mqtt_session_drop(s, out);
 
-    if (s->running.auto_reconnect && s->desired.active) {
+    if (s->running->auto_reconnect && axis_mqtt_session_wanted(s)) {
         axis_mqtt_session_retry(s, now);
     }
 }
@@ -428,7 +545,7 @@ axis_mqtt_session_timer_due(axis_mqtt_session_t *s, uint64_t now,
     case AXIS_MQTT_SESSION_RETRY_WAIT:
         s->phase = AXIS_MQTT_SESSION_IDLE;
 
-        if (s->desired.active && !s->stopping) {
+        if (axis_mqtt_session_wanted(s)) {
             axis_mqtt_session_connect(s, out);
         }
         return;
@@ -437,8 +554,8 @@ axis_mqtt_session_timer_due(axis_mqtt_session_t *s, uint64_t now,
         if (s->asking) {
             axis_mqtt_session_emit(out, AXIS_MQTT_DO_LOG, AXIS_MQTT_LOG_WARN,
                                    "connection to %s lost: the broker did "
-                                   "not answer within %d s", s->uri,
-                                   (s->running.keep_alive_interval + 1) / 2);
+                                   "not answer within %d s", s->running->uri,
+                                   (s->running->keep_alive_interval + 1) / 2);
             axis_mqtt_session_lost(s, now, out);
             return;
         }
@@ -483,7 +600,6 @@ axis_mqtt_session_stop(axis_mqtt_session_t *s, uint64_t now,
     }
 
     s->stopping = 1;
-    s->desired.active = 0;
 
     switch (s->phase) {
 
@@ -502,7 +618,7 @@ axis_mqtt_session_stop(axis_mqtt_session_t *s, uint64_t now,
     case AXIS_MQTT_SESSION_CONNECTING:
     case AXIS_MQTT_SESSION_CONNECTED:
         axis_mqtt_session_emit(out, AXIS_MQTT_DO_LOG, AXIS_MQTT_LOG_INFO,
-                               "disconnecting from %s", s->uri);
+                               "disconnecting from %s", s->running->uri);
         axis_mqtt_session_disconnect(s, now, out);
         return;
     }
@@ -514,11 +630,11 @@ axis_mqtt_session_stop(axis_mqtt_session_t *s, uint64_t now,
 static uint64_t
 axis_mqtt_session_half_interval(axis_mqtt_session_t *s, uint64_t now)
 {
-    if (s->running.keep_alive_interval == 0) {
+    if (s->running->keep_alive_interval == 0) {
         return 0;
     }
 
-    return now + (uint64_t) s->running.keep_alive_interval * 500;
+    return now + (uint64_t) s->running->keep_alive_interval * 500;
 }
 
 

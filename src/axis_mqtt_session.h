@@ -103,6 +103,22 @@ typedef struct {
 } axis_mqtt_session_out_t;
 
 
+/*
+ * A configuration as a session keeps it: packed, with what the session
+ * decides by taken out once.  Never changed once made; "desired" and
+ * "running" may be the same one.
+ */
+typedef struct {
+    int                        active;
+    int                        announce;        /* a connect message */
+    int                        farewell;        /* a disconnect message */
+    int                        auto_reconnect;
+    int                        keep_alive_interval;
+    char                      *uri;             /* in the same allocation */
+    axis_mqtt_packed_t         packed;          /* allocated to its length */
+} axis_mqtt_session_conf_t;
+
+
 typedef struct {
     axis_mqtt_session_phase_e  phase;
     uint64_t                   generation;  /* of the current client */
@@ -117,14 +133,16 @@ typedef struct {
     uint32_t                   causes[AXIS_MQTT_SESSION_CAUSES];
     unsigned                   ncauses;
 
-    axis_mqtt_state_t          desired;     /* as saved */
-    axis_mqtt_conf_t           running;     /* what the client was made of */
-    char                       uri[AXIS_MQTT_URI_LEN];
+    axis_mqtt_session_conf_t  *desired;     /* as saved; NULL: not yet */
+    axis_mqtt_session_conf_t  *running;     /* what the client was made of */
 } axis_mqtt_session_t;
 
 
 /* seed: anything that differs between devices (the jitter's seed) */
 void axis_mqtt_session_init(axis_mqtt_session_t *s, uint32_t seed);
+
+/* the configurations it holds go */
+void axis_mqtt_session_free(axis_mqtt_session_t *s);
 
 /* one event in; its actions appended to *out */
 void axis_mqtt_session_handle(axis_mqtt_session_t *s,
@@ -135,6 +153,11 @@ uint64_t axis_mqtt_session_timer(const axis_mqtt_session_t *s);
 
 /* stopped, and its client gone: it no longer keeps the owner */
 int axis_mqtt_session_released(const axis_mqtt_session_t *s);
+
+/* what the current (or last) client was made of: DO_CONNECT's and after */
+const axis_mqtt_packed_t *axis_mqtt_session_running(
+    const axis_mqtt_session_t *s);
+const char *axis_mqtt_session_running_uri(const axis_mqtt_session_t *s);
 
 /* the broker's URI as Paho takes it: "tcp://host:1883", "wss://h:443/mqtt" */
 void axis_mqtt_session_uri(const axis_mqtt_conf_t *conf, char *buf,

@@ -13,7 +13,7 @@
 #include "axis_mqtt_store.h"
 
 
-#define AXIS_MQTT_SHM_LAYOUT  (0x41584d51 ^ sizeof(axis_mqtt_shm_device_t))
+#define AXIS_MQTT_SHM_LAYOUT  (0x41584d52 ^ sizeof(axis_mqtt_shm_device_t))
 
 
 static size_t axis_mqtt_shm_size(ngx_uint_t ndevices);
@@ -23,6 +23,18 @@ static void axis_mqtt_shm_load(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
     ngx_log_t *log);
 static void axis_mqtt_shm_record(axis_mqtt_shm_device_t *d, uint64_t seq,
     const axis_mqtt_error_t *err);
+static int axis_mqtt_shm_apply(axis_mqtt_shm_device_t *d,
+    const axis_mqtt_request_t *req, axis_mqtt_error_t *err);
+static void axis_mqtt_shm_unpack(axis_mqtt_shm_device_t *d,
+    axis_mqtt_state_t *state, const axis_mqtt_packed_t *packed);
+
+
+/*
+ * The states being worked on, unpacked: this process's own (the zone is
+ * only used from the event loop).
+ */
+static axis_mqtt_state_t  axis_mqtt_shm_current;
+static axis_mqtt_state_t  axis_mqtt_shm_next;
 
 
 /*
@@ -89,8 +101,9 @@ axis_mqtt_shm_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 {
     axis_mqtt_shm_ctx_t  *octx = data;
 
-    ngx_uint_t            i;
-    axis_mqtt_shm_ctx_t  *ctx;
+    ngx_uint_t               i;
+    axis_mqtt_shm_ctx_t     *ctx;
+    axis_mqtt_shm_device_t  *d;
 
     ctx = shm_zone->data;
     ctx->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
@@ -108,21 +121,28 @@ axis_mqtt_shm_init_zone(ngx_shm_zone_t *shm_zone, void *data)
         return NGX_OK;
     }
 
-    ctx->sh = ngx_slab_calloc(ctx->shpool,
-                              axis_mqtt_shm_size(ctx->rt->ndevices));
+    /* not zeroed as a whole: see the packed slots in axis_mqtt_shm.h */
+    ctx->sh = ngx_slab_alloc(ctx->shpool,
+                             axis_mqtt_shm_size(ctx->rt->ndevices));
     if (ctx->sh == NULL) {
         return NGX_ERROR;
     }
 
     ctx->shpool->data = ctx->sh;
     ctx->sh->layout = AXIS_MQTT_SHM_LAYOUT;
+    ctx->sh->owner = 0;
     ctx->sh->ndevices = ctx->rt->ndevices;
 
     for (i = 0; i < ctx->rt->ndevices; i++) {
-        (void) ngx_cpystrn((u_char *) ctx->sh->devices[i].serial,
+        d = &ctx->sh->devices[i];
+
+        ngx_memzero(d, offsetof(axis_mqtt_shm_device_t, saved));
+        d->pending.len = 0;
+
+        (void) ngx_cpystrn((u_char *) d->serial,
                            (u_char *) ctx->rt->devices[i].serial,
                            AXIS_MQTT_SERIAL_LEN + 1);
-        ctx->sh->devices[i].version = 1;
+        d->version = 1;
 
         axis_mqtt_shm_load(ctx, i, shm_zone->shm.log);
     }
@@ -154,60 +174,73 @@ axis_mqtt_shm_load(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev, ngx_log_t *log)
     ngx_int_t                 rc;
     const char               *name;
     axis_mqtt_error_t         err;
-    axis_mqtt_shm_device_t   *d;
+    axis_mqtt_state_t        *state = &axis_mqtt_shm_current;
     axis_mqtt_device_conf_t  *dc;
 
-    d = &ctx->sh->devices[dev];
     dc = &ctx->rt->devices[dev];
     name = dc->store_name;
 
-    rc = axis_mqtt_store_load(ctx->rt->state_dir, name, &d->saved,
-                              dc->serial, &err);
+    rc = axis_mqtt_store_load(ctx->rt->state_dir, name, state, dc->serial,
+                              &err);
 
     if (rc == 0 && dev == ctx->rt->legacy) {
         name = AXIS_MQTT_STORE_LEGACY;
-        rc = axis_mqtt_store_load(ctx->rt->state_dir, name, &d->saved,
+        rc = axis_mqtt_store_load(ctx->rt->state_dir, name, state,
                                   dc->serial, &err);
     }
 
     if (rc == 1) {
-        if (d->saved.active && !d->saved.conf.activate_on_reboot
+        if (state->active && !state->conf.activate_on_reboot
             && ngx_is_init_cycle((ngx_cycle_t *) ngx_cycle))
         {
             ngx_log_error(NGX_LOG_NOTICE, log, 0,
                           "axis_mqtt: device %s: client starts inactive: "
                           "activateOnReboot is false", dc->serial);
-            d->saved.active = 0;
+            state->active = 0;
         }
 
-        return;
+    } else {
+        if (rc == -1) {
+            ngx_log_error(NGX_LOG_ERR, log, 0,
+                          "axis_mqtt: device %s: saved configuration in "
+                          "\"%s/%s\" ignored, client inactive with "
+                          "defaults: %s",
+                          dc->serial, ctx->rt->state_dir, name, err.message);
+        }
+
+        axis_mqtt_conf_init(&state->conf, dc->serial);
+        state->active = 0;
     }
 
-    if (rc == -1) {
-        ngx_log_error(NGX_LOG_ERR, log, 0,
-                      "axis_mqtt: device %s: saved configuration in "
-                      "\"%s/%s\" ignored, client inactive with defaults: %s",
-                      dc->serial, ctx->rt->state_dir, name, err.message);
-    }
-
-    axis_mqtt_conf_init(&d->saved.conf, dc->serial);
-    d->saved.active = 0;
+    axis_mqtt_state_pack(state, &ctx->sh->devices[dev].saved);
 }
 
 
 void
-axis_mqtt_shm_snapshot(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
+axis_mqtt_shm_status(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
+    uint64_t *version, ngx_uint_t *connected)
+{
+    axis_mqtt_shm_device_t  *d = &ctx->sh->devices[dev];
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    *version = d->version;
+    *connected = d->connected;
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+}
+
+
+void
+axis_mqtt_shm_saved(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
     axis_mqtt_state_t *state, uint64_t *version, ngx_uint_t *connected)
 {
     axis_mqtt_shm_device_t  *d = &ctx->sh->devices[dev];
 
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
-    if (*version != d->version) {
-        *state = d->saved;
-        *version = d->version;
-    }
-
+    axis_mqtt_shm_unpack(d, state, &d->saved);
+    *version = d->version;
     *connected = d->connected;
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
@@ -226,9 +259,7 @@ axis_mqtt_shm_submit(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
     if (d->completed != d->submitted) {
         rc = NGX_BUSY;
 
-    } else if (axis_mqtt_request_apply(req, &d->saved, &d->pending, err)
-               != 0)
-    {
+    } else if (axis_mqtt_shm_apply(d, req, err) != 0) {
         rc = NGX_DECLINED;
 
     } else {
@@ -240,6 +271,27 @@ axis_mqtt_shm_submit(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
     ngx_shmtx_unlock(&ctx->shpool->mutex);
 
     return rc;
+}
+
+
+/* under the lock: the device's next state, from its saved one, pending */
+
+static int
+axis_mqtt_shm_apply(axis_mqtt_shm_device_t *d, const axis_mqtt_request_t *req,
+    axis_mqtt_error_t *err)
+{
+    axis_mqtt_shm_unpack(d, &axis_mqtt_shm_current, &d->saved);
+
+    if (axis_mqtt_request_apply(req, &axis_mqtt_shm_current,
+                                &axis_mqtt_shm_next, err)
+        != 0)
+    {
+        return -1;
+    }
+
+    axis_mqtt_state_pack(&axis_mqtt_shm_next, &d->pending);
+
+    return 0;
 }
 
 
@@ -314,7 +366,7 @@ axis_mqtt_shm_take(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
         rc = NGX_DONE;
 
     } else {
-        *state = d->pending;
+        axis_mqtt_shm_unpack(d, state, &d->pending);
         *seq = d->submitted;
         *submitter = d->submitter;
         d->taken = *seq;
@@ -337,7 +389,7 @@ axis_mqtt_shm_complete(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
     if (err->code == AXIS_MQTT_OK) {
-        d->saved = *state;
+        axis_mqtt_state_pack(state, &d->saved);
         d->version++;
     }
 
@@ -390,4 +442,26 @@ axis_mqtt_shm_set_connected(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
     ctx->sh->devices[dev].connected = connected;
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
+}
+
+
+/*
+ * Only this file packs into the zone, so a state that does not unpack is
+ * a broken zone: said loudly, and the device's defaults stand in.
+ */
+
+static void
+axis_mqtt_shm_unpack(axis_mqtt_shm_device_t *d, axis_mqtt_state_t *state,
+    const axis_mqtt_packed_t *packed)
+{
+    if (axis_mqtt_state_unpack(state, packed) == 0) {
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_ALERT, ngx_cycle->log, 0,
+                  "axis_mqtt: device %s: the shared zone holds a broken "
+                  "state, defaults used", d->serial);
+
+    axis_mqtt_conf_init(&state->conf, d->serial);
+    state->active = 0;
 }

@@ -42,15 +42,20 @@ typedef struct {
 
 typedef struct {
     char                     serial[AXIS_MQTT_SERIAL_LEN + 1];
-    axis_mqtt_state_t        saved;
     uint64_t                 version;       /* of "saved", from 1 */
-    axis_mqtt_state_t        pending;
     uint64_t                 submitted;
     ngx_pid_t                submitter;     /* the worker that waits for it */
     uint64_t                 taken;         /* the owner is saving it */
     uint64_t                 completed;
-    axis_mqtt_shm_result_t   results[AXIS_MQTT_SHM_RESULTS];
     ngx_uint_t               connected;     /* the broker accepted us */
+    axis_mqtt_shm_result_t   results[AXIS_MQTT_SHM_RESULTS];
+
+    /*
+     * Packed, last: a slot's pages past the bytes in use are never
+     * touched, so they take no memory (the zone is not zeroed ahead).
+     */
+    axis_mqtt_packed_t       saved;
+    axis_mqtt_packed_t       pending;
 } axis_mqtt_shm_device_t;
 
 
@@ -91,12 +96,11 @@ typedef struct {
 ngx_shm_zone_t *axis_mqtt_shm_add(ngx_conf_t *cf, void *tag,
     axis_mqtt_runtime_t *rt);
 
-/*
- * A device's saved state and connection.  *version is the version of
- * *state the caller has: the state is copied only when the zone's is
- * another.
- */
-void axis_mqtt_shm_snapshot(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
+/* the version of a device's saved state, and its connection */
+void axis_mqtt_shm_status(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
+    uint64_t *version, ngx_uint_t *connected);
+/* a device's saved state, its version and its connection */
+void axis_mqtt_shm_saved(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
     axis_mqtt_state_t *state, uint64_t *version, ngx_uint_t *connected);
 
 /* worker side: NGX_OK submitted, NGX_BUSY slot taken, NGX_DECLINED err */

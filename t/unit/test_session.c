@@ -135,6 +135,26 @@ t_init(t_session_t *t, uint32_t seed)
 }
 
 
+/* what the session's client is made of */
+static const axis_mqtt_state_t *
+t_running(t_session_t *t)
+{
+    assert_int_equal(axis_mqtt_state_unpack(&t->state,
+                                            axis_mqtt_session_running(&t->s)),
+                     0);
+    return &t->state;
+}
+
+
+static void
+t_done(t_session_t *t)
+{
+    axis_mqtt_session_free(&t->s);
+    assert_null(t->s.desired);
+    assert_null(t->s.running);
+}
+
+
 static void
 t_connected(t_session_t *t, const char *params)
 {
@@ -160,7 +180,7 @@ test_activate_and_deactivate(void **unused)
     assert_string_equal(t_save(&t, T_ANNOUNCED, 0), "");
 
     t_connected(&t, T_ANNOUNCED);
-    assert_string_equal(t.s.uri, T_URI);
+    assert_string_equal(axis_mqtt_session_running_uri(&t.s), T_URI);
 
     /* the same state again: nothing */
     assert_string_equal(t_save(&t, T_ANNOUNCED, 1), "");
@@ -180,6 +200,8 @@ test_activate_and_deactivate(void **unused)
     assert_string_equal(t_save(&t, T_PLAIN, 0), "disconnect");
     assert_string_equal(t_in(&t, AXIS_MQTT_IN_DISCONNECTED, NULL),
                         "status=0 destroy info:client deactivated");
+
+    t_done(&t);
 }
 
 
@@ -200,14 +222,16 @@ test_reconfigure(void **unused)
     assert_string_equal(t_in(&t, AXIS_MQTT_IN_DISCONNECTED, NULL),
                         "status=0 destroy connect");
     assert_true(t.s.generation > gen);
-    assert_string_equal(t.s.uri, "tcp://c:1883");
-    assert_string_equal(t.s.running.host, "c");
+    assert_string_equal(axis_mqtt_session_running_uri(&t.s), "tcp://c:1883");
+    assert_string_equal(t_running(&t)->conf.host, "c");
 
     /* connecting: dropped and replaced at once */
     assert_string_equal(t_save(&t, T_PLAIN, 1),
                         "info:configuration changed, reconnecting "
                         "destroy connect");
-    assert_string_equal(t.s.uri, T_URI);
+    assert_string_equal(axis_mqtt_session_running_uri(&t.s), T_URI);
+
+    t_done(&t);
 }
 
 
@@ -255,6 +279,8 @@ test_late_events_of_an_old_client(void **unused)
     assert_string_equal(t_in(&t, AXIS_MQTT_IN_FAREWELL_DONE, NULL), "");
     assert_string_equal(t_in(&t, AXIS_MQTT_IN_DISCONNECTED, NULL), "");
     assert_string_equal(t_in(&t, AXIS_MQTT_IN_CONNECT_FAILED, "x"), "");
+
+    t_done(&t);
 }
 
 
@@ -321,6 +347,8 @@ test_retry_backoff_and_causes(void **unused)
     assert_string_equal(t_in(&t, AXIS_MQTT_IN_CONNECT_FAILED, "timeout"),
                         "err:connecting to " T_URI " failed: timeout "
                         "destroy");
+
+    t_done(&t);
 }
 
 
@@ -350,6 +378,8 @@ test_jitter_spreads_devices(void **unused)
     }
 
     assert_true(distinct >= 12);
+
+    t_done(&t);
 }
 
 
@@ -381,6 +411,8 @@ test_new_command_retries_now(void **unused)
     assert_string_equal(t_save(&t, T_OTHER, 1), "connect");
     assert_string_equal(t_save(&t, T_OTHER, 0),
                         "destroy info:client deactivated");
+
+    t_done(&t);
 }
 
 
@@ -403,6 +435,8 @@ test_lost_without_auto_reconnect(void **unused)
     assert_string_equal(t_in(&t, AXIS_MQTT_IN_CONNECT_FAILED, "x"),
                         "err:connecting to " T_URI " failed: x destroy");
     assert_int_equal(t.s.phase, AXIS_MQTT_SESSION_RETRY_WAIT);
+
+    t_done(&t);
 }
 
 
@@ -438,6 +472,8 @@ test_liveness(void **unused)
     t_connected(&t, "{\"server\": {\"protocol\": \"tcp\", \"host\": \"b\"},"
                     " \"keepAliveInterval\": 0}");
     assert_int_equal(axis_mqtt_session_timer(&t.s), 0);
+
+    t_done(&t);
 }
 
 
@@ -474,6 +510,8 @@ test_guards(void **unused)
                         "disconnect");
     assert_string_equal(t_in(&t, AXIS_MQTT_IN_DISCONNECTED, NULL),
                         "status=0 destroy connect");
+
+    t_done(&t);
 }
 
 
@@ -510,6 +548,8 @@ test_reload(void **unused)
     assert_string_equal(t_timer(&t),
                         "warn:the broker did not acknowledge the DISCONNECT "
                         "within 3000 ms status=0 release destroy");
+
+    t_done(&t);
 }
 
 
@@ -543,6 +583,8 @@ test_stop_in_every_phase(void **unused)
                         "disconnect");
     assert_string_equal(t_in(&t, AXIS_MQTT_IN_DISCONNECTED, NULL),
                         "status=0 release destroy");
+
+    t_done(&t);
 }
 
 
@@ -573,6 +615,8 @@ test_crash_and_broker_restart(void **unused)
     assert_string_equal(t_timer(&t), "connect");
     assert_string_equal(t_in(&t, AXIS_MQTT_IN_CONNECTED, NULL),
                         "info:connected to " T_URI " status=1 announce");
+
+    t_done(&t);
 }
 
 
