@@ -16,7 +16,9 @@
 #   - getClientStatus of the last device with wrk (2 threads, 32 connections,
 #     4 s, the better of two runs after a warm-up) against \`return 200\` of
 #     the same bytes in the same server;
-#   - RSS of the owner worker and of the other worker, active.
+#   - RSS of the owner worker and of the other worker, active (private
+#     and zone pages), and of a worker of the same servers without the
+#     module (nginx's own cost of a server block).
 #
 # Connections are counted with ss (ESTABLISHED to the broker's port).
 # Prints a table and writes bench/SCALE.md.  Usually called by
@@ -60,7 +62,11 @@ start_broker() {
     wait_port "$mqtt_port" 10
 }
 
-kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+# "RSS (private + shared)": the zone is the shared part
+rss() {
+    awk '/^VmRSS:/ { t = $2 } /^RssAnon:/ { a = $2 } /^RssShmem:/ { s = $2 }
+         END { printf "%d (%d + %d)", t, a, s }' "/proc/$1/status"
+}
 
 owner_of() {
     grep -o 'process [0-9]* owns' "$work/logs/nginx-error.log" | tail -1 | awk '{ print $2 }'
@@ -111,7 +117,12 @@ EOF
     activation=$(since "$t0")
     owner=$(owner_of)
     other=$(workers_of "$nginx_pid" | grep -v "^$owner$" | head -1)
-    rss_owner=$(kb "$owner") rss_other=$(kb "$other")
+    rss_owner=$(rss "$owner") rss_other=$(rss "$other")
+    owner_kb=${rss_owner%% *} other_kb=${rss_other%% *}
+    if [ -z "${first_n:-}" ]; then
+        first_n=$n first_owner_kb=$owner_kb first_other_kb=$other_kb
+    fi
+    last_n=$n last_owner_kb=$owner_kb last_other_kb=$other_kb
 
     # the last device's status, as the ceiling will serve it
     status_url="http://127.0.0.1:$(port "$n")"
@@ -182,13 +193,43 @@ EOF
     stop_pid "$broker_pid"
     nginx_pid="" broker_pid=""
 
-    row="| $n | $activation | $start_time | $restart (spread $spread s) | $at_rest | $reload | $takeovers / $unclean | $module_rps / $ceiling_rps = $ratio | $rss_owner | $rss_other |"
+    log "$n devices: the same servers without the module"
+    {
+        for i in $(seq 1 "$n"); do
+            printf 'server { listen 127.0.0.1:%d;\n' "$(port "$i")"
+            printf '         location = /c { return 200 "{}"; } }\n'
+        done
+    } | write_nginx_conf plain 2 4096 info
+    start_nginx nginx_pid plain "$(port 1)" 10
+    for i in $(seq 1 "$n"); do
+        curl -s -o /dev/null "http://127.0.0.1:$(port "$i")/c" -d '{}'
+        curl -s -o /dev/null "http://127.0.0.1:$(port "$i")/c" -d '{}'
+    done
+    rss_plain=$(for w in $(workers_of "$nginx_pid"); do rss "$w"; echo; done \
+                | sort -n | tail -1)
+    plain_kb=${rss_plain%% *}
+    [ "$n" = "$first_n" ] && first_plain_kb=$plain_kb
+    last_plain_kb=$plain_kb
+    stop_pid "$nginx_pid" QUIT
+    nginx_pid=""
+
+    row="| $n | $activation | $start_time | $restart (spread $spread s) | $at_rest | $reload | $takeovers / $unclean | $module_rps / $ceiling_rps = $ratio | $rss_owner | $rss_other | $rss_plain |"
     echo "$row"
     rows+="$row"$'\n'
 done
 
-table="| devices | activation: all connected (s) | nginx start: all connected (s) | broker restart: all back (s) | connections at rest | reload: all back (s) | takeovers / unclean closes at reload | getClientStatus req/s: module / ceiling | owner RSS KB | other worker RSS KB |
-|---|---|---|---|---|---|---|---|---|---|
+per_device=""
+if [ "$last_n" -gt "$first_n" ]; then
+    per_device="Per additional device ($first_n to $last_n devices): owner worker \
+$(( (last_owner_kb - first_owner_kb) / (last_n - first_n) )) KB, other worker \
+$(( (last_other_kb - first_other_kb) / (last_n - first_n) )) KB, a worker of the \
+same servers without the module $(( (last_plain_kb - first_plain_kb) / (last_n - first_n) )) KB \
+(RSS, the zone's pages included; the goal is 64 KB for the owner, and \
+the other worker flat but for the zone)."
+fi
+
+table="| devices | activation: all connected (s) | nginx start: all connected (s) | broker restart: all back (s) | connections at rest | reload: all back (s) | takeovers / unclean closes at reload | getClientStatus req/s: module / ceiling | owner RSS KB (private + zone) | other worker RSS KB (private + zone) | worker RSS KB without the module |
+|---|---|---|---|---|---|---|---|---|---|---|
 $rows"
 
 cat > "$bench/SCALE.md" <<EOF
@@ -205,6 +246,8 @@ spread is between the first and the last reconnection the broker logged (1 s res
 An "unclean close" is a connection the broker saw end without DISCONNECT.
 
 $table
+
+$per_device
 EOF
-printf '\n%s\n' "$table"
+printf '\n%s\n%s\n' "$table" "$per_device"
 log "wrote bench/SCALE.md"
