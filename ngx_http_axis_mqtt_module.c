@@ -65,7 +65,7 @@ typedef struct {
     u_char                   body[NGX_HTTP_AXIS_MQTT_REPEAT_LEN];
     size_t                   len;           /* 0: none */
     ngx_uint_t               admin;
-    axis_mqtt_request_t      request;       /* its echo fields only */
+    axis_mqtt_request_t      request;       /* its echo fields, envelope */
 } ngx_http_axis_mqtt_repeat_t;
 
 
@@ -568,9 +568,10 @@ static ngx_int_t
 ngx_http_axis_mqtt_send(ngx_http_request_t *r, axis_mqtt_request_t *api,
     axis_mqtt_error_t *err)
 {
-    char       *data;
-    size_t      len;
-    ngx_buf_t  *b;
+    char        *data;
+    size_t       len;
+    ngx_buf_t   *b;
+    const char  *envelope;
 
     if (err->code != AXIS_MQTT_OK
         || api->method != AXIS_MQTT_METHOD_GET_STATUS)
@@ -579,21 +580,25 @@ ngx_http_axis_mqtt_send(ngx_http_request_t *r, axis_mqtt_request_t *api,
                                                               0));
     }
 
+    /* a repeated request brings its envelope along: see the repeat */
     data = ngx_http_axis_mqtt_status(r);
-    if (data == NULL) {
+    envelope = axis_mqtt_request_envelope(api);
+
+    if (data == NULL || envelope == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     /* measured, then written into the buffer that is sent */
 
-    len = axis_mqtt_response_around(api, data, NULL, 0);
+    len = axis_mqtt_response_around(envelope, "data", data, NULL, 0);
 
     b = ngx_create_temp_buf(r->pool, len + 1);
     if (b == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    b->last += axis_mqtt_response_around(api, data, (char *) b->pos, len);
+    b->last += axis_mqtt_response_around(envelope, "data", data,
+                                         (char *) b->pos, len + 1);
 
     return axis_mqtt_http_send_buf(r, b);
 }

@@ -20,10 +20,6 @@ typedef struct {
 static void axis_mqtt_request_check(axis_mqtt_request_t *req,
     axis_mqtt_api_e api, json_t *root, const char *serial);
 static int axis_mqtt_version_supported(const char *version);
-static size_t axis_mqtt_append(char *buf, size_t size, size_t len,
-    const char *s, size_t n);
-static size_t axis_mqtt_append_string(char *buf, size_t size, size_t len,
-    const json_t *string);
 static json_t *axis_mqtt_status_json(const axis_mqtt_state_t *state,
     int connected);
 static json_t *axis_mqtt_response_data(const axis_mqtt_request_t *req,
@@ -83,6 +79,7 @@ axis_mqtt_request_parse_api(axis_mqtt_request_t *req, axis_mqtt_api_e api,
     req->api_version = NULL;
     req->context = NULL;
     req->method_name = NULL;
+    req->envelope = NULL;
     req->keep_password = 0;
 
     root = json_loadb(body, len, 0, &jerr);
@@ -216,13 +213,22 @@ axis_mqtt_version_supported(const char *version)
 void
 axis_mqtt_request_free(axis_mqtt_request_t *req)
 {
+    json_malloc_t  alloc;
+    json_free_t    release;
+
     json_decref(req->api_version);
     json_decref(req->context);
     json_decref(req->method_name);
 
+    if (req->envelope != NULL) {
+        json_get_alloc_funcs(&alloc, &release);
+        release(req->envelope);
+    }
+
     req->api_version = NULL;
     req->context = NULL;
     req->method_name = NULL;
+    req->envelope = NULL;
 }
 
 
@@ -279,7 +285,7 @@ axis_mqtt_request_apply(const axis_mqtt_request_t *req,
 
 
 char *
-axis_mqtt_response(const axis_mqtt_request_t *req,
+axis_mqtt_response(axis_mqtt_request_t *req,
     const axis_mqtt_error_t *err, const axis_mqtt_state_t *state,
     int connected)
 {
@@ -299,56 +305,48 @@ axis_mqtt_response(const axis_mqtt_request_t *req,
 
 
 char *
-axis_mqtt_response_with(const axis_mqtt_request_t *req,
+axis_mqtt_response_with(axis_mqtt_request_t *req,
     const axis_mqtt_error_t *err, json_t *data)
 {
-    char    *text;
-    json_t  *root;
+    char                *text, *answer;
+    size_t               len;
+    const char          *envelope, *key;
+    json_malloc_t        alloc;
+    json_free_t          release;
 
-    root = json_object();
-    if (root == NULL) {
-        json_decref(data);
-        return NULL;
-    }
-
-    if (json_object_set_new(root, "apiVersion",
-                            req->api_version
-                            ? json_incref(req->api_version)
-                            : json_string(AXIS_MQTT_API_VERSION))
-        != 0
-        || (req->context
-            && json_object_set(root, "context", req->context) != 0)
-        || (req->method_name
-            && json_object_set(root, "method", req->method_name) != 0))
-    {
-        json_decref(data);
-        goto failed;
-    }
+    key = "data";
 
     if (err != NULL && err->code != AXIS_MQTT_OK) {
         json_decref(data);
-
-        if (json_object_set_new(root, "error",
-                                json_pack("{s:i, s:s}", "code", err->code,
-                                          "message", err->message))
-            != 0)
-        {
-            goto failed;
-        }
-
-    } else if (json_object_set_new(root, "data", data) != 0) {
-        goto failed;
+        data = json_pack("{s:i, s:s}", "code", err->code,
+                         "message", err->message);
+        key = "error";
     }
 
-    text = json_dumps(root, JSON_COMPACT);
-    json_decref(root);
+    envelope = axis_mqtt_request_envelope(req);
+    text = data ? json_dumps(data, JSON_COMPACT) : NULL;
+    json_decref(data);
 
-    return text;
+    if (envelope == NULL || text == NULL) {
+        json_get_alloc_funcs(&alloc, &release);
+        release(text);
+        return NULL;
+    }
 
-failed:
+    /* jansson's allocator, as for every other text it writes */
+    json_get_alloc_funcs(&alloc, &release);
 
-    json_decref(root);
-    return NULL;
+    len = axis_mqtt_response_around(envelope, key, text, NULL, 0);
+    answer = alloc(len + 1);
+
+    if (answer != NULL) {
+        (void) axis_mqtt_response_around(envelope, key, text, answer,
+                                         len + 1);
+    }
+
+    release(text);
+
+    return answer;
 }
 
 
@@ -370,113 +368,89 @@ axis_mqtt_status_data(const axis_mqtt_state_t *state, int connected)
 }
 
 
-size_t
-axis_mqtt_response_around(const axis_mqtt_request_t *req, const char *data,
-    char *buf, size_t size)
+/*
+ * The opening of every answer to this request, up to the key of its
+ * "data" or "error": what the request gave of apiVersion, context and
+ * method, as jansson writes it.  Made once per request: a request kept
+ * to answer again (the worker's last getClientStatus) keeps it too.
+ */
+
+const char *
+axis_mqtt_request_envelope(axis_mqtt_request_t *req)
 {
-    size_t       len, i;
-    const char  *text[4];
-    json_t      *value[4];
+    size_t   len;
+    json_t  *root;
 
-    /* the envelope of axis_mqtt_response_with(), without building it */
-
-    text[0] = "{\"apiVersion\":";
-    value[0] = req->api_version;
-    text[1] = ",\"context\":";
-    value[1] = req->context;
-    text[2] = ",\"method\":";
-    value[2] = req->method_name;
-    text[3] = ",\"data\":";
-    value[3] = NULL;
-
-    len = 0;
-
-    for (i = 0; i < 4; i++) {
-        if (i > 0 && i < 3 && value[i] == NULL) {
-            continue;
-        }
-
-        len += axis_mqtt_append(buf, size, len, text[i], strlen(text[i]));
-
-        if (i == 0 && value[i] == NULL) {
-            len += axis_mqtt_append(buf, size, len,
-                                    "\"" AXIS_MQTT_API_VERSION "\"",
-                                    sizeof(AXIS_MQTT_API_VERSION) + 1);
-
-        } else if (value[i] != NULL) {
-            len += axis_mqtt_append_string(buf, size, len, value[i]);
-        }
+    if (req->envelope != NULL) {
+        return req->envelope;
     }
 
-    len += axis_mqtt_append(buf, size, len, data, strlen(data));
-    len += axis_mqtt_append(buf, size, len, "}", 1);
+    root = json_object();
 
-    return len;
+    if (root == NULL
+        || json_object_set_new(root, "apiVersion",
+                               req->api_version
+                               ? json_incref(req->api_version)
+                               : json_string(AXIS_MQTT_API_VERSION))
+           != 0
+        || (req->context
+            && json_object_set(root, "context", req->context) != 0)
+        || (req->method_name
+            && json_object_set(root, "method", req->method_name) != 0))
+    {
+        json_decref(root);
+        return NULL;
+    }
+
+    req->envelope = json_dumps(root, JSON_COMPACT);
+    json_decref(root);
+
+    if (req->envelope != NULL) {
+        /* "{...}" becomes "{...,": the answer's own key follows */
+        len = strlen(req->envelope);
+        req->envelope[len - 1] = ',';
+    }
+
+    return req->envelope;
 }
 
 
 /*
- * A JSON string as json_dumps() writes it: quotes, backslash escapes,
- * \\u00XX for the other control characters, UTF-8 as it is.  Written
- * here because json_dumpb() sets up cycle detection on every call, which
- * costs more than the rest of a getClientStatus answer.
+ * Like snprintf(): envelope, "key":text, and the closing brace.  Copied
+ * piece by piece: snprintf() itself parses its format on every answer.
  */
 
-static size_t
-axis_mqtt_append_string(char *buf, size_t size, size_t len,
-    const json_t *string)
+size_t
+axis_mqtt_response_around(const char *envelope, const char *key,
+    const char *text, char *buf, size_t size)
 {
-    char           esc[8];
-    size_t         n, i, start, slen;
-    const char    *s;
-    unsigned char  c;
+    size_t       i, len, n[6];
+    const char  *piece[6];
 
-    s = json_string_value(string);
-    slen = json_string_length(string);
+    piece[0] = envelope;
+    piece[1] = "\"";
+    piece[2] = key;
+    piece[3] = "\":";
+    piece[4] = text;
+    piece[5] = "}";
 
-    n = axis_mqtt_append(buf, size, len, "\"", 1);
+    len = 0;
 
-    for (start = 0, i = 0; i < slen; i++) {
-        c = (unsigned char) s[i];
-
-        if (c >= 0x20 && c != '"' && c != '\\') {
-            continue;
-        }
-
-        n += axis_mqtt_append(buf, size, len + n, s + start, i - start);
-
-        switch (c) {
-        case '"':  memcpy(esc, "\\\"", 3); break;
-        case '\\': memcpy(esc, "\\\\", 3); break;
-        case '\b': memcpy(esc, "\\b", 3); break;
-        case '\f': memcpy(esc, "\\f", 3); break;
-        case '\n': memcpy(esc, "\\n", 3); break;
-        case '\r': memcpy(esc, "\\r", 3); break;
-        case '\t': memcpy(esc, "\\t", 3); break;
-        default:   snprintf(esc, sizeof(esc), "\\u%04X", c); break;
-        }
-
-        n += axis_mqtt_append(buf, size, len + n, esc, strlen(esc));
-        start = i + 1;
+    for (i = 0; i < 6; i++) {
+        n[i] = strlen(piece[i]);
+        len += n[i];
     }
 
-    n += axis_mqtt_append(buf, size, len + n, s + start, slen - start);
-    n += axis_mqtt_append(buf, size, len + n, "\"", 1);
+    if (len < size) {
+        for (i = 0; i < 6; i++) {
+            memcpy(buf, piece[i], n[i]);
+            buf += n[i];
+        }
 
-    return n;
-}
-
-
-/* appends n bytes at buf + len if they fit in size; returns n */
-
-static size_t
-axis_mqtt_append(char *buf, size_t size, size_t len, const char *s, size_t n)
-{
-    if (len + n <= size) {
-        memcpy(buf + len, s, n);
+        *buf = '\0';
     }
 
-    return n;
+    return len;
 }
 
 

@@ -43,6 +43,7 @@ typedef struct {
     json_t                  *api_version;
     json_t                  *context;
     json_t                  *method_name;
+    char                    *envelope;      /* made on first need */
 
     /* configureClient: the validated new configuration */
     axis_mqtt_conf_t         conf;
@@ -74,27 +75,36 @@ int axis_mqtt_request_apply(const axis_mqtt_request_t *req,
     axis_mqtt_error_t *err);
 
 /*
- * The response body, malloc()ed, NUL-terminated; NULL if out of memory.
- * err NULL means success; state and connected are read by
- * getClientStatus only.
+ * Every answer is the request's envelope (its apiVersion, context and
+ * method) around a "data" or an "error": written by the one function
+ * below, so that the answers of the cached getClientStatus and the rest
+ * agree byte for byte.
+ *
+ * The response body, NUL-terminated, from jansson's allocator (freed like
+ * a json_dumps() text); NULL if out of memory.  err NULL means success;
+ * state and connected are read by getClientStatus only.
  */
-char *axis_mqtt_response(const axis_mqtt_request_t *req,
+char *axis_mqtt_response(axis_mqtt_request_t *req,
     const axis_mqtt_error_t *err, const axis_mqtt_state_t *state,
     int connected);
 
 /* the same envelope around a "data" object of the caller's (stolen) */
-char *axis_mqtt_response_with(const axis_mqtt_request_t *req,
+char *axis_mqtt_response_with(axis_mqtt_request_t *req,
     const axis_mqtt_error_t *err, json_t *data);
 
 /*
  * getClientStatus in two steps, for callers that answer it often from an
- * unchanged state: the "data" text, then the envelope around it.
+ * unchanged state: the "data" text, made again only when the state
+ * changed, then the envelope (kept with the request) around it.
  */
 char *axis_mqtt_status_data(const axis_mqtt_state_t *state, int connected);
 
-/* like snprintf(): the length of the answer, written if it fits in size */
-size_t axis_mqtt_response_around(const axis_mqtt_request_t *req,
-    const char *data, char *buf, size_t size);
+/* the answer's opening, up to its own key; NULL if out of memory */
+const char *axis_mqtt_request_envelope(axis_mqtt_request_t *req);
+
+/* like snprintf(): the answer of this envelope around "key":text */
+size_t axis_mqtt_response_around(const char *envelope, const char *key,
+    const char *text, char *buf, size_t size);
 
 
 #endif /* _AXIS_MQTT_API_H_INCLUDED_ */

@@ -17,7 +17,7 @@ static json_t *axis_mqtt_discovery_data(const char *firmware, size_t len,
 
 
 char *
-axis_mqtt_discovery_response(const axis_mqtt_request_t *req,
+axis_mqtt_discovery_response(axis_mqtt_request_t *req,
     const char *firmware, size_t len)
 {
     char    *text;

@@ -24,7 +24,7 @@
  * firmware's own bytes when they are used unchanged), NULL when out of
  * memory.
  */
-char *axis_mqtt_discovery_response(const axis_mqtt_request_t *req,
+char *axis_mqtt_discovery_response(axis_mqtt_request_t *req,
     const char *firmware, size_t len);
 
 

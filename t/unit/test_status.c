@@ -14,6 +14,7 @@ static void
 test_around_equals_response(void **unused)
 {
     char                 *expected, *data, *buf;
+    const char           *envelope;
     size_t                i, len;
     axis_mqtt_state_t     state;
     axis_mqtt_request_t   req;
@@ -36,10 +37,15 @@ test_around_equals_response(void **unused)
 
         expected = axis_mqtt_response(&req, NULL, &state, 1);
         data = axis_mqtt_status_data(&state, 1);
+        envelope = axis_mqtt_request_envelope(&req);
         assert_non_null(expected);
         assert_non_null(data);
+        assert_non_null(envelope);
 
-        len = axis_mqtt_response_around(&req, data, NULL, 0);
+        /* made once: the same text again */
+        assert_ptr_equal(axis_mqtt_request_envelope(&req), envelope);
+
+        len = axis_mqtt_response_around(envelope, "data", data, NULL, 0);
         assert_int_equal(len, strlen(expected));
 
         buf = calloc(1, len + 1);
@@ -47,11 +53,13 @@ test_around_equals_response(void **unused)
 
         /* too small: nothing past size is written */
         buf[len - 1] = '#';
-        assert_int_equal(axis_mqtt_response_around(&req, data, buf, len - 1),
+        assert_int_equal(axis_mqtt_response_around(envelope, "data", data,
+                                                   buf, len - 1),
                          len);
         assert_int_equal(buf[len - 1], '#');
 
-        assert_int_equal(axis_mqtt_response_around(&req, data, buf, len),
+        assert_int_equal(axis_mqtt_response_around(envelope, "data", data,
+                                                   buf, len + 1),
                          len);
         assert_string_equal(buf, expected);
 
