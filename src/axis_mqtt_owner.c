@@ -38,6 +38,7 @@ typedef struct {
 
     /* the command being saved: too large for the stack of a handler */
     axis_mqtt_state_t        command;
+    u_char                  *submitted;     /* the devices that have one */
 } axis_mqtt_owner_t;
 
 
@@ -65,6 +66,11 @@ axis_mqtt_owner_start(ngx_cycle_t *cycle, axis_mqtt_shm_ctx_t *shm)
     own->shm = shm;
     own->log = cycle->log;
     own->started = ngx_current_msec;
+
+    own->submitted = ngx_pcalloc(cycle->pool, shm->rt->ndevices);
+    if (own->submitted == NULL) {
+        return NGX_ERROR;
+    }
 
     own->poll.handler = axis_mqtt_owner_poll;
     own->poll.data = own;
@@ -264,11 +270,17 @@ axis_mqtt_owner_run_commands(axis_mqtt_owner_t *own)
     axis_mqtt_error_t     err;
     axis_mqtt_runtime_t  *rt = own->shm->rt;
 
+    /* one look at every device, then only those with a command */
+    if (axis_mqtt_shm_submitted(own->shm, own->submitted) == 0) {
+        return;
+    }
+
     for (i = 0; i < rt->ndevices; i++) {
 
-        while (axis_mqtt_shm_take(own->shm, i, &own->command, &seq,
-                                  &submitter)
-               == NGX_OK)
+        while (own->submitted[i]
+               && axis_mqtt_shm_take(own->shm, i, &own->command, &seq,
+                                     &submitter)
+                  == NGX_OK)
         {
             err.code = AXIS_MQTT_OK;
             err.message[0] = '\0';

@@ -353,6 +353,28 @@ axis_mqtt_shm_withdraw(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
 }
 
 
+ngx_uint_t
+axis_mqtt_shm_submitted(axis_mqtt_shm_ctx_t *ctx, u_char *marks)
+{
+    ngx_uint_t               i, n;
+    axis_mqtt_shm_device_t  *d;
+
+    n = 0;
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    for (i = 0; i < ctx->sh->ndevices; i++) {
+        d = &ctx->sh->devices[i];
+        marks[i] = d->completed != d->submitted;
+        n += marks[i];
+    }
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    return n;
+}
+
+
 ngx_int_t
 axis_mqtt_shm_take(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
     axis_mqtt_state_t *state, uint64_t *seq, ngx_pid_t *submitter)

@@ -113,6 +113,8 @@ ngx_int_t axis_mqtt_shm_result(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
 ngx_int_t axis_mqtt_shm_withdraw(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
     uint64_t seq);
 
+/* owner side: which devices have a command to save (marks[dev]), how many */
+ngx_uint_t axis_mqtt_shm_submitted(axis_mqtt_shm_ctx_t *ctx, u_char *marks);
 /* owner side: NGX_OK a command to save was copied out, NGX_DONE none */
 ngx_int_t axis_mqtt_shm_take(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
     axis_mqtt_state_t *state, uint64_t *seq, ngx_pid_t *submitter);
