@@ -52,8 +52,8 @@ make_work
 cp "$module" "$work/"
 module=$work/$(basename "$module")
 
-out=$(free_ports 3)
-read -r http_port plain_port mqtt_port <<< "$out"
+out=$(free_ports 4)
+read -r http_port plain_port mqtt_port neighbour_port <<< "$out"
 
 url=http://127.0.0.1:$http_port/axis-cgi/mqtt/client.cgi
 ceiling_url=http://127.0.0.1:$http_port/ceiling
@@ -91,7 +91,7 @@ start_broker() {
 # nginx.conf with the module, or the same without it (item 5); access logs
 # are off on both sides (lib.sh), so the ratio is the module's own cost
 bench_nginx_conf() {    # with|without, port, name
-    local with=$1 port=$2 name=$3 load="" http="" location=""
+    local with=$1 port=$2 name=$3 load="" http="" location="" neighbour=""
     if [ "$with" = with ]; then
         load=$module
         http="axis_mqtt_state_dir  $work/state;
@@ -99,6 +99,12 @@ bench_nginx_conf() {    # with|without, port, name
         location="location = /axis-cgi/mqtt/client.cgi {
             axis_mqtt_client;
         }"
+        # a second device, for item 3's activation next to a connected one
+        neighbour="server {
+        listen  127.0.0.1:$neighbour_port;
+        axis_mqtt_serial  ${serial}N;
+        location = /axis-cgi/mqtt/client.cgi { axis_mqtt_client; }
+    }"
     fi
     write_nginx_conf "$name" 2 256 notice "$load" <<EOF
     $http
@@ -110,6 +116,8 @@ bench_nginx_conf() {    # with|without, port, name
 
         include  $work/ceiling.conf;
     }
+
+    $neighbour
 EOF
 }
 
@@ -210,6 +218,17 @@ out=$(perl "$bench/bench.pl" announce \
 read -r ann_mod_min ann_mod ann_mod_max ann_pub_min ann_pub ann_pub_max <<< "$out"
 ann_ratio=$(awk -v a="$ann_mod" -v b="$ann_pub" 'BEGIN { printf "%.2f", a / b }')
 
+log "3/5 the same while another device of the gateway is connected"
+neighbour_url=http://127.0.0.1:$neighbour_port/axis-cgi/mqtt/client.cgi
+curl -sf -d "${configure_body/$client_id/$client_id-n}" "$neighbour_url" > /dev/null
+curl -sf -d '{"apiVersion":"1.0","method":"activateClient"}' "$neighbour_url" > /dev/null
+perl "$bench/bench.pl" wait "$neighbour_url" connected "$(perl "$bench/bench.pl" now)" 10 > /dev/null
+out=$(perl "$bench/bench.pl" announce \
+    "$url" "$mqtt_port" "axis/$serial" "$announce_n")
+read -r nb_mod_min nb_mod nb_mod_max nb_pub_min nb_pub nb_pub_max <<< "$out"
+nb_ratio=$(awk -v a="$nb_mod" -v b="$nb_pub" 'BEGIN { printf "%.2f", a / b }')
+curl -sf -d '{"apiVersion":"1.0","method":"deactivateClient"}' "$neighbour_url" > /dev/null
+
 
 # --- 4. broker restart and reload ----------------------------------------
 
@@ -295,6 +314,7 @@ table="| measurement | module | reference | ratio |
 | getClientStatus p50 / p99 | $mod_p50 / $mod_p99 ms | $ceil_p50 / $ceil_p99 ms | |
 | configureClient p50 / p99 (N=$configure_n) | $cfg_p50 / $cfg_p99 ms | $fs_p50 / $fs_p99 ms (write+fsync+rename+dir fsync, $state_bytes B) | $cfg_ratio |
 | activate -> connect message at subscriber, min / median / max (N=$announce_n) | $ann_mod_min / $ann_mod / $ann_mod_max ms | $ann_pub_min / $ann_pub / $ann_pub_max ms (mosquitto_pub -q 1 -r) | $ann_ratio (median) |
+| the same, another device of the gateway connected | $nb_mod_min / $nb_mod / $nb_mod_max ms | $nb_pub_min / $nb_pub / $nb_pub_max ms | $nb_ratio (median) |
 | reconnect after broker restart, median / max (N=$restart_n) | $rec_p50 / $rec_max ms | | |
 | reload gap, getClientStatus not connected, median / max (N=$reload_n) | $poll_p50 / $poll_max ms | | |
 | reload gap, broker DISCONNECT -> CONNECT, median / max (N=$reload_n) | $brk_p50 / $brk_max ms | | |

@@ -37,7 +37,7 @@
 
 
 #define AXIS_MQTT_JOIN_WAIT        3
-#define AXIS_MQTT_KICK_EVERY       10        /* ms, while a client connects */
+#define AXIS_MQTT_KICK_EVERY       1         /* ms, while a client connects */
 
 /*
  * Paho finds a silent broker only 2 keep-alive intervals after its last
