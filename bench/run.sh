@@ -379,22 +379,28 @@ commit c6dd5f4 and re-checked with callgrind at 44bd0fa; the rest follows
 from the code and the figures above).
 
 - getClientStatus: the worker keeps the parse of the last status request
-  and the rendered status data per device, copies a device's state out of
-  the zone only when its version changed, and asks the owner's liveness
-  (\`F_GETLK\` on its lock) at most once a millisecond; what is left is the
-  envelope around the cached data and nginx's own request handling, which
-  the \`return 200\` ceiling shares.
+  with its envelope (written by jansson once) and each device's rendered
+  status data, reads a device's version and connection from the zone (one
+  lock), unpacks and renders the state again only when one of them
+  changed, and asks the owner's liveness (\`F_GETLK\` on its lock) at most
+  once a millisecond; what is left is copying the envelope and the data
+  into the answer, and nginx's own request handling, which the
+  \`return 200\` ceiling shares.
 - configureClient: on top of the bare replace, the owner is woken through
   its FIFO, saves, and wakes the requesting worker through that worker's
   own FIFO (\`<state_dir>/wake-<pid>\`): two FIFO writes and two event loop
   turns, about +0.15 ms.  A write waiting for its device's slot (another
   write of the same device in flight) still looks every 1 ms.
-- activateClient -> connect message: one fsync'd save, then the bridge
-  thread creates a Paho client and connects; Paho's receive thread, started
-  anew when no other client exists, first sleeps (10 ms, and 100 ms about
-  one time in ten: the ~120 ms samples), then CONNECT/CONNACK, then the
-  bridge publishes the connect message.  Paho's thread start is most of the
-  gap to mosquitto_pub.
+- activateClient -> connect message: one fsync'd save (about 1 ms with
+  the directory's), then the bridge thread creates a Paho client and
+  connects.  Paho deals with a connecting socket only when its receive
+  thread's poll ends.  Next to a connected device, that poll is ended
+  within 1 ms by the liveness question the bridge has a connected device
+  ask while a client connects (the second row).  A device alone has Paho's
+  threads started for it: the receive thread's first poll lasts 10 ms, and
+  when that thread looks before the socket exists it sleeps 100 ms (the
+  ~120 ms samples; some runs have none, some most).  Paho's loop is the gap
+  to mosquitto_pub.
 - Reload gap: the old owner's sessions send DISCONNECT and the owner frees
   the lock as soon as every one is out (the new worker 0 holds it ~1 ms
   later), so the gap is the new clients' connect: ~20 ms, or ~120 ms when
