@@ -82,7 +82,11 @@ axis_mqtt_request_parse_api(axis_mqtt_request_t *req, axis_mqtt_api_e api,
     req->envelope = NULL;
     req->keep_password = 0;
 
-    root = json_loadb(body, len, 0, &jerr);
+    /*
+     * A key given twice is refused: a proxy, a logger or a rule in front
+     * of the gateway could read the other value than the one acted on.
+     */
+    root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
 
     if (json_is_object(root)) {
         req->api_version = axis_mqtt_string_or_null(root, "apiVersion");

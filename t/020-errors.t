@@ -188,6 +188,12 @@ CONF
         ['truncated object', '{"apiVersion":"1.0","method":"deactivateClient"', 2101],
         ['trailing comma', '{"apiVersion":"1.0","method":"deactivateClient",}', 2101],
         ['trailing garbage', '{"apiVersion":"1.0","method":"deactivateClient"} x', 2101],
+        # a key given twice: read one way by a proxy, another by the module
+        ['method twice', '{"apiVersion":"1.0","method":"getClientStatus","method":"configureClient",'
+                         . '"params":{"server":{"protocol":"tcp","host":"evil.example"}}}', 2101],
+        ['apiVersion twice', '{"apiVersion":"1.0","apiVersion":"2.0","method":"deactivateClient"}', 2101],
+        ['params key twice', '{"apiVersion":"1.0","method":"configureClient","params":{"server":'
+                             . '{"protocol":"tcp","host":"a","host":"b"}}}', 2101],
         ['invalid UTF-8', qq{{"apiVersion":"1.0","method":"configureClient","params":}
                           . qq{{"server":{"protocol":"tcp","host":"h"},"username":"a\xff\xfeb"}}}, 2101],
         # 2102: method
