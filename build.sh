@@ -90,7 +90,7 @@ unit() {
         "$repo"/t/unit/*.c "$repo/src/axis_mqtt_conf.c" \
         "$repo/src/axis_mqtt_api.c" "$repo/src/axis_mqtt_store.c" \
         "$repo/src/axis_mqtt_message.c" "$repo/src/axis_mqtt_discovery.c" \
-        "$repo/src/axis_mqtt_session.c" \
+        "$repo/src/axis_mqtt_session.c" "$repo/src/axis_mqtt_topic.c" \
         -ljansson -lcmocka
     (cd "$build" && ./unit-tests)
 }

@@ -15,6 +15,7 @@
 #include <ngx_http.h>
 
 #include "axis_mqtt_api.h"
+#include "axis_mqtt_discovery.h"
 #include "axis_mqtt_http.h"
 #include "axis_mqtt_shm.h"
 #include "axis_mqtt_owner.h"
@@ -44,6 +45,7 @@ typedef struct {
     ngx_str_t                serial;
     ngx_str_t                cert_dir;
     ngx_flag_t               answers;       /* a location answers the API */
+    ngx_flag_t               event_bridge;  /* ... and one event.cgi */
     ngx_uint_t               device;        /* in the runtime's devices */
 } ngx_http_axis_mqtt_srv_conf_t;
 
@@ -51,6 +53,8 @@ typedef struct {
 typedef struct {
     ngx_http_complex_value_t  *admin;
     size_t                     max_request_size;
+    ngx_uint_t                 api;         /* axis_mqtt_api_e: the CGI a
+                                               location answers */
 } ngx_http_axis_mqtt_loc_conf_t;
 
 
@@ -65,6 +69,7 @@ typedef struct {
     u_char                   body[NGX_HTTP_AXIS_MQTT_REPEAT_LEN];
     size_t                   len;           /* 0: none */
     ngx_uint_t               admin;
+    ngx_uint_t               api;
     axis_mqtt_request_t      request;       /* its echo fields, envelope */
 } ngx_http_axis_mqtt_repeat_t;
 
@@ -91,7 +96,7 @@ static ngx_int_t ngx_http_axis_mqtt_handler(ngx_http_request_t *r);
 static void ngx_http_axis_mqtt_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_axis_mqtt_is_admin(ngx_http_request_t *r);
 static void ngx_http_axis_mqtt_remember(axis_mqtt_request_t *parsed,
-    ngx_str_t *body, ngx_uint_t admin);
+    ngx_str_t *body, ngx_uint_t admin, ngx_uint_t api);
 static ngx_int_t ngx_http_axis_mqtt_too_large(ngx_http_request_t *r);
 static void ngx_http_axis_mqtt_write(ngx_http_axis_mqtt_ctx_t *ctx);
 static void ngx_http_axis_mqtt_saved(ngx_http_axis_mqtt_ctx_t *ctx,
@@ -104,6 +109,8 @@ static void ngx_http_axis_mqtt_finish(ngx_http_request_t *r,
 static ngx_int_t ngx_http_axis_mqtt_send(ngx_http_request_t *r,
     axis_mqtt_request_t *api, axis_mqtt_error_t *err);
 static char *ngx_http_axis_mqtt_status(ngx_http_request_t *r);
+static ngx_int_t ngx_http_axis_mqtt_send_saved(ngx_http_request_t *r,
+    axis_mqtt_request_t *api);
 static axis_mqtt_shm_ctx_t *ngx_http_axis_mqtt_shm(ngx_http_request_t *r,
     ngx_uint_t *dev);
 
@@ -168,6 +175,13 @@ static ngx_command_t  ngx_http_axis_mqtt_commands[] = {
       NULL },
 
     { ngx_string("axis_mqtt_client"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_axis_mqtt_client,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("axis_mqtt_event_bridge"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_axis_mqtt_client,
       NGX_HTTP_LOC_CONF_OFFSET,
@@ -294,6 +308,7 @@ ngx_http_axis_mqtt_body_handler(ngx_http_request_t *r)
     repeat = &ngx_http_axis_mqtt_repeat;
 
     if (repeat->len != 0 && repeat->len == body.len && repeat->admin == admin
+        && repeat->api == alcf->api
         && ngx_memcmp(repeat->body, body.data, body.len) == 0)
     {
         ngx_http_finalize_request(r, ngx_http_axis_mqtt_send(r,
@@ -306,14 +321,15 @@ ngx_http_axis_mqtt_body_handler(ngx_http_request_t *r)
      * The serial fills in a configuration's defaults ("axis/<serial>"); a
      * getClientStatus, as repeated above, needs none.
      */
-    axis_mqtt_request_parse(&parsed, (char *) body.data, body.len, admin,
-                            shm->rt->devices[dev].serial);
+    axis_mqtt_request_parse_api(&parsed, alcf->api, (char *) body.data,
+                                body.len, admin,
+                                shm->rt->devices[dev].serial);
 
     if (parsed.error.code == AXIS_MQTT_OK
         && parsed.method == AXIS_MQTT_METHOD_GET_STATUS
         && body.len <= NGX_HTTP_AXIS_MQTT_REPEAT_LEN)
     {
-        ngx_http_axis_mqtt_remember(&parsed, &body, admin);
+        ngx_http_axis_mqtt_remember(&parsed, &body, admin, alcf->api);
     }
 
     if (parsed.error.code != AXIS_MQTT_OK
@@ -353,7 +369,7 @@ ngx_http_axis_mqtt_body_handler(ngx_http_request_t *r)
 
 static void
 ngx_http_axis_mqtt_remember(axis_mqtt_request_t *parsed, ngx_str_t *body,
-    ngx_uint_t admin)
+    ngx_uint_t admin, ngx_uint_t api)
 {
     ngx_http_axis_mqtt_repeat_t  *repeat = &ngx_http_axis_mqtt_repeat;
 
@@ -368,6 +384,7 @@ ngx_http_axis_mqtt_remember(axis_mqtt_request_t *parsed, ngx_str_t *body,
     ngx_memcpy(repeat->body, body->data, body->len);
     repeat->len = body->len;
     repeat->admin = admin;
+    repeat->api = api;
 }
 
 
@@ -573,6 +590,12 @@ ngx_http_axis_mqtt_send(ngx_http_request_t *r, axis_mqtt_request_t *api,
     ngx_buf_t   *b;
     const char  *envelope;
 
+    if (err->code == AXIS_MQTT_OK
+        && api->method == AXIS_MQTT_METHOD_GET_EVENTS)
+    {
+        return ngx_http_axis_mqtt_send_saved(r, api);
+    }
+
     if (err->code != AXIS_MQTT_OK
         || api->method != AXIS_MQTT_METHOD_GET_STATUS)
     {
@@ -601,6 +624,26 @@ ngx_http_axis_mqtt_send(ngx_http_request_t *r, axis_mqtt_request_t *api,
                                          (char *) b->pos, len + 1);
 
     return axis_mqtt_http_send_buf(r, b);
+}
+
+
+/* an answer from the device's saved state, as it is now */
+
+static ngx_int_t
+ngx_http_axis_mqtt_send_saved(ngx_http_request_t *r, axis_mqtt_request_t *api)
+{
+    uint64_t              version;
+    ngx_uint_t            dev, connected;
+    axis_mqtt_shm_ctx_t  *shm;
+
+    shm = ngx_http_axis_mqtt_shm(r, &dev);
+
+    axis_mqtt_shm_saved(shm, dev, &ngx_http_axis_mqtt_state, &version,
+                        &connected);
+
+    return axis_mqtt_http_send_json(r, axis_mqtt_response(api, NULL,
+                                                &ngx_http_axis_mqtt_state,
+                                                connected));
 }
 
 
@@ -1082,15 +1125,38 @@ ngx_http_axis_mqtt_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 }
 
 
+unsigned
+ngx_http_axis_mqtt_apis(ngx_http_request_t *r)
+{
+    ngx_http_axis_mqtt_srv_conf_t  *ascf;
+
+    ascf = ngx_http_get_module_srv_conf(r, ngx_http_axis_mqtt_module);
+
+    return ascf->event_bridge ? AXIS_MQTT_DISCOVERY_EVENTS : 0;
+}
+
+
+/* axis_mqtt_client and axis_mqtt_event_bridge: the CGI is in the name */
+
 static char *
 ngx_http_axis_mqtt_client(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
+    ngx_http_axis_mqtt_loc_conf_t  *alcf = conf;
+
     ngx_http_core_loc_conf_t       *clcf;
     ngx_http_axis_mqtt_srv_conf_t  *ascf;
 
     /* the server stands for a device (see ngx_http_axis_mqtt_init()) */
     ascf = ngx_http_conf_get_module_srv_conf(cf, ngx_http_axis_mqtt_module);
     ascf->answers = 1;
+
+    if (ngx_strcmp(cmd->name.data, "axis_mqtt_event_bridge") == 0) {
+        alcf->api = AXIS_MQTT_API_EVENT;
+        ascf->event_bridge = 1;
+
+    } else {
+        alcf->api = AXIS_MQTT_API_CLIENT;
+    }
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = ngx_http_axis_mqtt_handler;

@@ -24,7 +24,8 @@ cc=${CC_FUZZ:-clang}
 cflags=(-g -O1 -fsanitize=fuzzer,address,undefined
         -fno-sanitize-recover=undefined -Wall -Wextra
         -Wno-unused-parameter -I"$repo/src")
-sources=("$repo/src/axis_mqtt_conf.c" "$repo/src/axis_mqtt_api.c"
+sources=("$repo/src/axis_mqtt_conf.c" "$repo/src/axis_mqtt_topic.c"
+         "$repo/src/axis_mqtt_api.c"
          "$repo/src/axis_mqtt_store.c" "$repo/src/axis_mqtt_message.c")
 
 log() { printf '==> %s\n' "$*" >&2; }

@@ -41,6 +41,12 @@ static const axis_mqtt_method_name_t  axis_mqtt_methods[] = {
                                AXIS_MQTT_METHOD_GET_API_LIST },
     { "getSupportedVersions",  AXIS_MQTT_API_DISCOVERY,
                                AXIS_MQTT_METHOD_GET_VERSIONS },
+    { "configureEventPublication", AXIS_MQTT_API_EVENT,
+                               AXIS_MQTT_METHOD_CONFIGURE_EVENTS },
+    { "getEventPublicationConfig", AXIS_MQTT_API_EVENT,
+                               AXIS_MQTT_METHOD_GET_EVENTS },
+    { "getSupportedVersions",  AXIS_MQTT_API_EVENT,
+                               AXIS_MQTT_METHOD_GET_VERSIONS },
     { NULL,                    AXIS_MQTT_API_CLIENT,
                                AXIS_MQTT_METHOD_UNKNOWN }
 };
@@ -183,6 +189,11 @@ axis_mqtt_request_check(axis_mqtt_request_t *req, axis_mqtt_api_e api,
                                         json_object_get(root, "params"),
                                         serial, &req->keep_password,
                                         &req->error);
+
+    } else if (req->method == AXIS_MQTT_METHOD_CONFIGURE_EVENTS) {
+        (void) axis_mqtt_event_conf_from_json(&req->events,
+                                              json_object_get(root, "params"),
+                                              &req->error);
     }
 }
 
@@ -241,7 +252,8 @@ axis_mqtt_request_writes(const axis_mqtt_request_t *req)
 {
     return req->method == AXIS_MQTT_METHOD_CONFIGURE
            || req->method == AXIS_MQTT_METHOD_ACTIVATE
-           || req->method == AXIS_MQTT_METHOD_DEACTIVATE;
+           || req->method == AXIS_MQTT_METHOD_DEACTIVATE
+           || req->method == AXIS_MQTT_METHOD_CONFIGURE_EVENTS;
 }
 
 
@@ -253,8 +265,8 @@ axis_mqtt_request_apply(const axis_mqtt_request_t *req,
     switch (req->method) {
 
     case AXIS_MQTT_METHOD_CONFIGURE:
+        *next = *current;
         next->conf = req->conf;
-        next->active = current->active;
 
         if (req->keep_password) {
             memcpy(next->conf.password, current->conf.password,
@@ -278,6 +290,11 @@ axis_mqtt_request_apply(const axis_mqtt_request_t *req,
     case AXIS_MQTT_METHOD_DEACTIVATE:
         *next = *current;
         next->active = 0;
+        return 0;
+
+    case AXIS_MQTT_METHOD_CONFIGURE_EVENTS:
+        *next = *current;
+        next->events = req->events;
         return 0;
 
     default:
@@ -469,6 +486,10 @@ axis_mqtt_response_data(const axis_mqtt_request_t *req,
 
     case AXIS_MQTT_METHOD_GET_STATUS:
         return axis_mqtt_status_json(state, connected);
+
+    case AXIS_MQTT_METHOD_GET_EVENTS:
+        return json_pack("{s:o}", "eventPublicationConfig",
+                         axis_mqtt_event_conf_to_json(&state->events));
 
     default:
         return json_object();

@@ -17,10 +17,11 @@
 #define AXIS_MQTT_API_VERSION  "1.0"
 
 
-/* the APIs answered: client.cgi, and the mqtt-client entry of apidiscovery.cgi */
+/* the APIs answered: client.cgi, event.cgi, and apidiscovery.cgi's entries */
 typedef enum {
     AXIS_MQTT_API_CLIENT = 0,
-    AXIS_MQTT_API_DISCOVERY
+    AXIS_MQTT_API_DISCOVERY,
+    AXIS_MQTT_API_EVENT                     /* event.cgi */
 } axis_mqtt_api_e;
 
 
@@ -31,7 +32,9 @@ typedef enum {
     AXIS_MQTT_METHOD_DEACTIVATE,
     AXIS_MQTT_METHOD_GET_STATUS,
     AXIS_MQTT_METHOD_GET_VERSIONS,
-    AXIS_MQTT_METHOD_GET_API_LIST
+    AXIS_MQTT_METHOD_GET_API_LIST,
+    AXIS_MQTT_METHOD_CONFIGURE_EVENTS,
+    AXIS_MQTT_METHOD_GET_EVENTS
 } axis_mqtt_method_e;
 
 
@@ -48,6 +51,9 @@ typedef struct {
     /* configureClient: the validated new configuration */
     axis_mqtt_conf_t         conf;
     int                      keep_password;
+
+    /* configureEventPublication: the validated new publication */
+    axis_mqtt_event_conf_t   events;
 } axis_mqtt_request_t;
 
 
@@ -82,7 +88,8 @@ int axis_mqtt_request_apply(const axis_mqtt_request_t *req,
  *
  * The response body, NUL-terminated, from jansson's allocator (freed like
  * a json_dumps() text); NULL if out of memory.  err NULL means success;
- * state and connected are read by getClientStatus only.
+ * state and connected are read by getClientStatus and
+ * getEventPublicationConfig only.
  */
 char *axis_mqtt_response(axis_mqtt_request_t *req,
     const axis_mqtt_error_t *err, const axis_mqtt_state_t *state,

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "axis_mqtt_conf.h"
+#include "axis_mqtt_topic.h"
 
 
 #define AXIS_MQTT_PATH_LEN  64
@@ -23,7 +24,8 @@ typedef enum {
     AXIS_MQTT_TEXT_PRINTABLE,     /* no control characters */
     AXIS_MQTT_TEXT_HOST,          /* printable, none of " /?#@" */
     AXIS_MQTT_TEXT_FILE_NAME,     /* printable, no '/', not "." or ".." */
-    AXIS_MQTT_TEXT_TOPIC          /* a topic to publish to: no wildcards */
+    AXIS_MQTT_TEXT_TOPIC,         /* a topic to publish to: no wildcards */
+    AXIS_MQTT_TEXT_EVENT_FILTER   /* an event topic filter (axis_mqtt_topic.h) */
 } axis_mqtt_text_e;
 
 
@@ -43,6 +45,8 @@ typedef enum {
     AXIS_MQTT_FIELD_INT,
     AXIS_MQTT_FIELD_BOOL,
     AXIS_MQTT_FIELD_PROTOCOL,     /* a name of axis_mqtt_protocol_e */
+    AXIS_MQTT_FIELD_ENUM,         /* a name of "names", kept as its index */
+    AXIS_MQTT_FIELD_LIST,         /* an array of objects of table "sub" */
     AXIS_MQTT_FIELD_KEEP          /* keepExistingPassword: read, not kept */
 } axis_mqtt_field_e;
 
@@ -59,39 +63,52 @@ struct axis_mqtt_field_s {
     axis_mqtt_field_e         type;
     unsigned                  flags;
     size_t                    offset;     /* in the object's struct */
-    size_t                    size;       /* of a string's buffer */
+    size_t                    size;       /* a string's buffer, a list's
+                                             element */
     axis_mqtt_text_e          text;
-    int                       min;        /* an int's range */
-    int                       max;
-    const axis_mqtt_field_t  *sub;        /* an object's table */
+    int                       min;        /* an int's range, a list's */
+    int                       max;        /* most elements */
+    const axis_mqtt_field_t  *sub;        /* an object's, an element's table */
+    size_t                    count;      /* a list: where its length is */
+    const char *const        *names;      /* an enum's, NULL-terminated */
 };
 
 
-#define axis_mqtt_string(name, st, field, text, flags)                        \
-    { name, AXIS_MQTT_FIELD_STRING, flags, offsetof(st, field),               \
-      sizeof(((st *) 0)->field), text, 0, 0, NULL }
+#define axis_mqtt_string(name_, st, field, text_, flags_)                     \
+    { .name = name_, .type = AXIS_MQTT_FIELD_STRING, .flags = flags_,         \
+      .offset = offsetof(st, field), .size = sizeof(((st *) 0)->field),       \
+      .text = text_ }
 
-#define axis_mqtt_int(name, st, field, min, max, flags)                       \
-    { name, AXIS_MQTT_FIELD_INT, flags, offsetof(st, field), 0,               \
-      AXIS_MQTT_TEXT_ANY, min, max, NULL }
+#define axis_mqtt_int(name_, st, field, min_, max_, flags_)                   \
+    { .name = name_, .type = AXIS_MQTT_FIELD_INT, .flags = flags_,            \
+      .offset = offsetof(st, field), .min = min_, .max = max_ }
 
-#define axis_mqtt_bool(name, st, field, flags)                                \
-    { name, AXIS_MQTT_FIELD_BOOL, flags, offsetof(st, field), 0,              \
-      AXIS_MQTT_TEXT_ANY, 0, 0, NULL }
+#define axis_mqtt_bool(name_, st, field, flags_)                              \
+    { .name = name_, .type = AXIS_MQTT_FIELD_BOOL, .flags = flags_,           \
+      .offset = offsetof(st, field) }
 
-#define axis_mqtt_object(name, offset, sub, flags)                            \
-    { name, AXIS_MQTT_FIELD_OBJECT, flags, offset, 0, AXIS_MQTT_TEXT_ANY,     \
-      0, 0, sub }
+#define axis_mqtt_enum(name_, st, field, names_)                              \
+    { .name = name_, .type = AXIS_MQTT_FIELD_ENUM,                            \
+      .offset = offsetof(st, field), .names = names_ }
+
+#define axis_mqtt_object(name_, offset_, sub_, flags_)                        \
+    { .name = name_, .type = AXIS_MQTT_FIELD_OBJECT, .flags = flags_,         \
+      .offset = offset_, .sub = sub_ }
+
+#define axis_mqtt_list(name_, st, field, counter, sub_)                       \
+    { .name = name_, .type = AXIS_MQTT_FIELD_LIST,                            \
+      .offset = offsetof(st, field), .size = sizeof(((st *) 0)->field[0]),    \
+      .max = sizeof(((st *) 0)->field) / sizeof(((st *) 0)->field[0]),        \
+      .count = offsetof(st, counter), .sub = sub_ }
 
 #define axis_mqtt_field_end                                                   \
-    { NULL, AXIS_MQTT_FIELD_END, 0, 0, 0, AXIS_MQTT_TEXT_ANY, 0, 0, NULL }
+    { .name = NULL, .type = AXIS_MQTT_FIELD_END }
 
 
 /* the server's fields are the configuration's own (offset 0) */
 static const axis_mqtt_field_t  axis_mqtt_server_fields[] = {
-    { "protocol", AXIS_MQTT_FIELD_PROTOCOL, AXIS_MQTT_REQUIRED,
-      offsetof(axis_mqtt_conf_t, protocol), 0, AXIS_MQTT_TEXT_ANY, 0, 0,
-      NULL },
+    { .name = "protocol", .type = AXIS_MQTT_FIELD_PROTOCOL,
+      .flags = AXIS_MQTT_REQUIRED, .offset = offsetof(axis_mqtt_conf_t, protocol) },
     axis_mqtt_string("host", axis_mqtt_conf_t, host, AXIS_MQTT_TEXT_HOST,
                      AXIS_MQTT_REQUIRED | AXIS_MQTT_NOT_EMPTY),
     axis_mqtt_int("port", axis_mqtt_conf_t, port, 1, 65535, 0),
@@ -105,9 +122,8 @@ static const axis_mqtt_field_t  axis_mqtt_server_fields[] = {
 
 /* a message's "useDefault": true stands for the defaults, built when sent */
 static const axis_mqtt_field_t  axis_mqtt_message_fields[] = {
-    { NULL, AXIS_MQTT_FIELD_PRESENT, 0,
-      offsetof(axis_mqtt_message_t, configured), 0, AXIS_MQTT_TEXT_ANY, 0, 0,
-      NULL },
+    { .name = NULL, .type = AXIS_MQTT_FIELD_PRESENT,
+      .offset = offsetof(axis_mqtt_message_t, configured) },
     axis_mqtt_bool("useDefault", axis_mqtt_message_t, use_default,
                    AXIS_MQTT_ENOUGH),
     axis_mqtt_string("topic", axis_mqtt_message_t, topic, AXIS_MQTT_TEXT_TOPIC,
@@ -144,8 +160,7 @@ static const axis_mqtt_field_t  axis_mqtt_conf_fields[] = {
                      AXIS_MQTT_TEXT_ANY, 0),
     axis_mqtt_string("password", axis_mqtt_conf_t, password,
                      AXIS_MQTT_TEXT_ANY, AXIS_MQTT_SECRET),
-    { "keepExistingPassword", AXIS_MQTT_FIELD_KEEP, 0, 0, 0,
-      AXIS_MQTT_TEXT_ANY, 0, 0, NULL },
+    { .name = "keepExistingPassword", .type = AXIS_MQTT_FIELD_KEEP },
     axis_mqtt_string("clientId", axis_mqtt_conf_t, client_id,
                      AXIS_MQTT_TEXT_ANY, 0),
     axis_mqtt_int("keepAliveInterval", axis_mqtt_conf_t, keep_alive_interval,
@@ -172,6 +187,55 @@ static const axis_mqtt_field_t  axis_mqtt_conf_fields[] = {
 };
 
 
+static const char *const  axis_mqtt_retain_names[] = {
+    "none", "property", "all", NULL
+};
+
+static const char *const  axis_mqtt_prefix_names[] = {
+    "default", "custom", NULL
+};
+
+
+static const axis_mqtt_field_t  axis_mqtt_event_filter_fields[] = {
+    axis_mqtt_string("topicFilter", axis_mqtt_event_filter_t, topic_filter,
+                     AXIS_MQTT_TEXT_EVENT_FILTER,
+                     AXIS_MQTT_REQUIRED | AXIS_MQTT_NOT_EMPTY),
+    axis_mqtt_int("qos", axis_mqtt_event_filter_t, qos, 0, AXIS_MQTT_QOS_MAX,
+                  0),
+    axis_mqtt_enum("retain", axis_mqtt_event_filter_t, retain,
+                   axis_mqtt_retain_names),
+    axis_mqtt_field_end
+};
+
+
+/* the configureEventPublication "params" */
+static const axis_mqtt_field_t  axis_mqtt_event_fields[] = {
+    axis_mqtt_enum("topicPrefix", axis_mqtt_event_conf_t, topic_prefix,
+                   axis_mqtt_prefix_names),
+    axis_mqtt_string("customTopicPrefix", axis_mqtt_event_conf_t,
+                     custom_topic_prefix, AXIS_MQTT_TEXT_TOPIC, 0),
+    axis_mqtt_bool("appendEventTopic", axis_mqtt_event_conf_t,
+                   append_event_topic, 0),
+    axis_mqtt_bool("includeTopicNamespaces", axis_mqtt_event_conf_t,
+                   include_topic_namespaces, 0),
+    axis_mqtt_bool("includeSerialNumberInPayload", axis_mqtt_event_conf_t,
+                   include_serial_number, 0),
+    axis_mqtt_list("eventFilterList", axis_mqtt_event_conf_t, filters,
+                   nfilters, axis_mqtt_event_filter_fields),
+    axis_mqtt_field_end
+};
+
+
+/* a whole state, for packing: the client's part, then the events' */
+static const axis_mqtt_field_t  axis_mqtt_state_fields[] = {
+    axis_mqtt_object(NULL, offsetof(axis_mqtt_state_t, conf),
+                     axis_mqtt_conf_fields, 0),
+    axis_mqtt_object(NULL, offsetof(axis_mqtt_state_t, events),
+                     axis_mqtt_event_fields, 0),
+    axis_mqtt_field_end
+};
+
+
 static size_t axis_mqtt_utf8_prefix(const char *s);
 static int axis_mqtt_read_value(const json_t *obj, const char *key,
     const char *where, int required, json_t **value, axis_mqtt_error_t *err);
@@ -189,6 +253,12 @@ static int axis_mqtt_text_valid(const char *s, size_t len,
     axis_mqtt_text_e text);
 static int axis_mqtt_read_protocol(const json_t *obj, const char *key,
     const char *where, axis_mqtt_conf_t *conf, axis_mqtt_error_t *err);
+static int axis_mqtt_read_enum(const json_t *obj, const axis_mqtt_field_t *f,
+    const char *where, int *out, axis_mqtt_error_t *err);
+static int axis_mqtt_read_list(const json_t *obj, const axis_mqtt_field_t *f,
+    const char *where, char *at, int *count, axis_mqtt_error_t *err);
+static int axis_mqtt_wrong_type(const char *key, const char *where,
+    const char *type, axis_mqtt_error_t *err);
 static int axis_mqtt_fields_read(const axis_mqtt_field_t *fields, char *base,
     const json_t *obj, const char *where, int *keep_password,
     axis_mqtt_error_t *err);
@@ -196,8 +266,12 @@ static int axis_mqtt_fields_check(const axis_mqtt_field_t *fields,
     const char *base, const char *where, axis_mqtt_error_t *err);
 static int axis_mqtt_fields_write(const axis_mqtt_field_t *fields,
     const char *base, int reveal_password, json_t *obj);
+static json_t *axis_mqtt_list_value(const axis_mqtt_field_t *f,
+    const char *at, int n, int reveal_password);
 static json_t *axis_mqtt_field_value(const axis_mqtt_field_t *f,
     const char *at, int reveal_password);
+static size_t axis_mqtt_pack_gap(const char *state, char *out,
+    size_t *from, size_t to);
 static size_t axis_mqtt_fields_pack(const axis_mqtt_field_t *fields,
     size_t base, const char *state, char *out, size_t *from);
 static int axis_mqtt_fields_unpack(const axis_mqtt_field_t *fields,
@@ -382,6 +456,15 @@ axis_mqtt_fields_read(const axis_mqtt_field_t *fields, char *base,
                                          (axis_mqtt_conf_t *) base, err);
             break;
 
+        case AXIS_MQTT_FIELD_ENUM:
+            rc = axis_mqtt_read_enum(obj, f, where, (int *) at, err);
+            break;
+
+        case AXIS_MQTT_FIELD_LIST:
+            rc = axis_mqtt_read_list(obj, f, where, at,
+                                     (int *) (base + f->count), err);
+            break;
+
         default: /* AXIS_MQTT_FIELD_KEEP */
             rc = axis_mqtt_read_bool(obj, f->name, where, required,
                                      keep_password, err);
@@ -420,6 +503,92 @@ axis_mqtt_fields_check(const axis_mqtt_field_t *fields, const char *base,
     }
 
     return 0;
+}
+
+
+static int
+axis_mqtt_read_enum(const json_t *obj, const axis_mqtt_field_t *f,
+    const char *where, int *out, axis_mqtt_error_t *err)
+{
+    int   i, rc;
+    char  name[32], list[128];
+
+    rc = axis_mqtt_read_string(obj, f->name, where, 0, AXIS_MQTT_TEXT_ANY,
+                               name, sizeof(name) - 1, err);
+    if (rc <= 0) {
+        return rc;
+    }
+
+    list[0] = '\0';
+
+    for (i = 0; f->names[i] != NULL; i++) {
+        if (strcmp(name, f->names[i]) == 0) {
+            *out = i;
+            return 1;
+        }
+
+        snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+                 i ? ", " : "", f->names[i]);
+    }
+
+    axis_mqtt_error_set(err, AXIS_MQTT_ERR_PARAM_VALUE,
+                        "Invalid parameter value specified: "
+                        "%s%s must be one of %s", where, f->name, list);
+    return -1;
+}
+
+
+/* an array of objects, each read with the element's table */
+
+static int
+axis_mqtt_read_list(const json_t *obj, const axis_mqtt_field_t *f,
+    const char *where, char *at, int *count, axis_mqtt_error_t *err)
+{
+    int      rc;
+    char     path[AXIS_MQTT_PATH_LEN];
+    size_t   i, n;
+    json_t  *list, *element;
+
+    rc = axis_mqtt_read_value(obj, f->name, where, 0, &list, err);
+    if (rc <= 0) {
+        return rc;
+    }
+
+    if (!json_is_array(list)) {
+        return axis_mqtt_wrong_type(f->name, where, "an array", err);
+    }
+
+    n = json_array_size(list);
+
+    if (n > (size_t) f->max) {
+        axis_mqtt_error_set(err, AXIS_MQTT_ERR_PARAM_VALUE,
+                            "Invalid parameter value specified: "
+                            "%s%s has more than %d entries", where, f->name,
+                            f->max);
+        return -1;
+    }
+
+    json_array_foreach(list, i, element) {
+        snprintf(path, sizeof(path), "%s%s[%zu]", where, f->name, i);
+
+        if (!json_is_object(element)) {
+            return axis_mqtt_wrong_type(path, "", "an object", err);
+        }
+
+        snprintf(path, sizeof(path), "%s%s[%zu].", where, f->name, i);
+        memset(at + i * f->size, 0, f->size);
+
+        if (axis_mqtt_fields_read(f->sub, at + i * f->size, element, path,
+                                  NULL, err)
+            != 0)
+        {
+            return -1;
+        }
+    }
+
+    *count = (int) n;
+
+    return 1;
 }
 
 
@@ -548,12 +717,17 @@ axis_mqtt_text_valid(const char *s, size_t len, axis_mqtt_text_e text)
         return 0;
     }
 
+    if (text == AXIS_MQTT_TEXT_EVENT_FILTER) {
+        return axis_mqtt_topic_filter_valid(s, len);
+    }
+
     for (i = 0; i < len; i++) {
         c = (unsigned char) s[i];
 
         switch (text) {
 
         case AXIS_MQTT_TEXT_ANY:
+        case AXIS_MQTT_TEXT_EVENT_FILTER:
             break;
 
         case AXIS_MQTT_TEXT_TOPIC:
@@ -659,6 +833,82 @@ axis_mqtt_read_object(const json_t *obj, const char *key, const char *where,
 }
 
 
+void
+axis_mqtt_state_init(axis_mqtt_state_t *state, const char *serial)
+{
+    axis_mqtt_conf_init(&state->conf, serial);
+    state->active = 0;
+    axis_mqtt_event_conf_init(&state->events);
+}
+
+
+void
+axis_mqtt_event_conf_init(axis_mqtt_event_conf_t *events)
+{
+    memset(events, 0, sizeof(axis_mqtt_event_conf_t));
+
+    events->topic_prefix = AXIS_MQTT_PREFIX_DEFAULT;
+    events->append_event_topic = 1;
+    events->include_topic_namespaces = 1;
+}
+
+
+int
+axis_mqtt_event_conf_from_json(axis_mqtt_event_conf_t *events,
+    const json_t *params, axis_mqtt_error_t *err)
+{
+    axis_mqtt_event_conf_init(events);
+
+    if (params == NULL || json_is_null(params)) {
+        /* every parameter is optional: the defaults */
+        return 0;
+    }
+
+    if (!json_is_object(params)) {
+        axis_mqtt_error_set(err, AXIS_MQTT_ERR_PARAM_MISSING,
+                            "Required parameter missing or invalid: params");
+        return -1;
+    }
+
+    if (axis_mqtt_fields_read(axis_mqtt_event_fields, (char *) events,
+                              params, "", NULL, err)
+        != 0)
+    {
+        return -1;
+    }
+
+    if (events->topic_prefix == AXIS_MQTT_PREFIX_CUSTOM
+        && events->custom_topic_prefix[0] == '\0')
+    {
+        axis_mqtt_error_set(err, AXIS_MQTT_ERR_PARAM_MISSING,
+                            "Required parameter missing or invalid: "
+                            "customTopicPrefix (topicPrefix is custom)");
+        return -1;
+    }
+
+    return 0;
+}
+
+
+json_t *
+axis_mqtt_event_conf_to_json(const axis_mqtt_event_conf_t *events)
+{
+    json_t  *root;
+
+    root = json_object();
+
+    if (root == NULL
+        || axis_mqtt_fields_write(axis_mqtt_event_fields,
+                                  (const char *) events, 0, root) != 0)
+    {
+        json_decref(root);
+        return NULL;
+    }
+
+    return root;
+}
+
+
 json_t *
 axis_mqtt_conf_to_json(const axis_mqtt_conf_t *conf, int reveal_password)
 {
@@ -706,7 +956,10 @@ axis_mqtt_fields_write(const axis_mqtt_field_t *fields, const char *base,
             continue;
         }
 
-        value = axis_mqtt_field_value(f, at, reveal_password);
+        value = f->type == AXIS_MQTT_FIELD_LIST
+                ? axis_mqtt_list_value(f, at, *(const int *) (base + f->count),
+                                       reveal_password)
+                : axis_mqtt_field_value(f, at, reveal_password);
 
         if (value == NULL
             || (f->type == AXIS_MQTT_FIELD_OBJECT
@@ -756,9 +1009,39 @@ axis_mqtt_field_value(const axis_mqtt_field_t *f, const char *at,
         return json_string(
                    axis_mqtt_protocols[*(const axis_mqtt_protocol_e *) at]);
 
+    case AXIS_MQTT_FIELD_ENUM:
+        return json_string(f->names[*(const int *) at]);
+
     default:
         return NULL;
     }
+}
+
+
+static json_t *
+axis_mqtt_list_value(const axis_mqtt_field_t *f, const char *at, int n,
+    int reveal_password)
+{
+    int      i;
+    json_t  *list, *element;
+
+    list = json_array();
+
+    for (i = 0; list != NULL && i < n; i++) {
+        element = json_object();
+
+        if (element == NULL
+            || axis_mqtt_fields_write(f->sub, at + i * f->size,
+                                      reveal_password, element) != 0
+            || json_array_append_new(list, element) != 0)
+        {
+            json_decref(element);
+            json_decref(list);
+            return NULL;
+        }
+    }
+
+    return list;
 }
 
 
@@ -774,8 +1057,7 @@ axis_mqtt_state_packed_size(const axis_mqtt_state_t *state)
 {
     size_t  from = 0, len;
 
-    len = axis_mqtt_fields_pack(axis_mqtt_conf_fields,
-                                offsetof(axis_mqtt_state_t, conf),
+    len = axis_mqtt_fields_pack(axis_mqtt_state_fields, 0,
                                 (const char *) state, NULL, &from);
 
     return offsetof(axis_mqtt_packed_t, data) + len
@@ -790,9 +1072,8 @@ axis_mqtt_state_pack(const axis_mqtt_state_t *state,
     size_t       from = 0, len;
     const char  *in = (const char *) state;
 
-    len = axis_mqtt_fields_pack(axis_mqtt_conf_fields,
-                                offsetof(axis_mqtt_state_t, conf), in,
-                                packed->data, &from);
+    len = axis_mqtt_fields_pack(axis_mqtt_state_fields, 0, in, packed->data,
+                                &from);
 
     memcpy(packed->data + len, in + from, sizeof(axis_mqtt_state_t) - from);
     packed->len = len + sizeof(axis_mqtt_state_t) - from;
@@ -819,6 +1100,7 @@ static size_t
 axis_mqtt_fields_pack(const axis_mqtt_field_t *fields, size_t base,
     const char *state, char *out, size_t *from)
 {
+    int                       i, elements;
     size_t                    at, gap, n, len = 0;
     const axis_mqtt_field_t  *f;
 
@@ -828,6 +1110,21 @@ axis_mqtt_fields_pack(const axis_mqtt_field_t *fields, size_t base,
         if (f->type == AXIS_MQTT_FIELD_OBJECT) {
             len += axis_mqtt_fields_pack(f->sub, at, state,
                                          out ? out + len : NULL, from);
+            continue;
+        }
+
+        if (f->type == AXIS_MQTT_FIELD_LIST) {
+            /* the elements in use; the rest of the array is not kept */
+            elements = *(const int *) (state + base + f->count);
+
+            for (i = 0; i < elements; i++) {
+                len += axis_mqtt_fields_pack(f->sub, at + i * f->size, state,
+                                             out ? out + len : NULL, from);
+            }
+
+            len += axis_mqtt_pack_gap(state, out ? out + len : NULL, from,
+                                      at + elements * f->size);
+            *from = at + f->max * f->size;
             continue;
         }
 
@@ -852,6 +1149,23 @@ axis_mqtt_fields_pack(const axis_mqtt_field_t *fields, size_t base,
 }
 
 
+/* the bytes from *from up to "to", as they are */
+
+static size_t
+axis_mqtt_pack_gap(const char *state, char *out, size_t *from, size_t to)
+{
+    size_t  gap = to - *from;
+
+    if (out != NULL) {
+        memcpy(out, state + *from, gap);
+    }
+
+    *from = to;
+
+    return gap;
+}
+
+
 int
 axis_mqtt_state_unpack(axis_mqtt_state_t *state,
     const axis_mqtt_packed_t *packed)
@@ -861,8 +1175,7 @@ axis_mqtt_state_unpack(axis_mqtt_state_t *state,
 
     memset(state, 0, sizeof(axis_mqtt_state_t));
 
-    if (axis_mqtt_fields_unpack(axis_mqtt_conf_fields,
-                                offsetof(axis_mqtt_state_t, conf), out,
+    if (axis_mqtt_fields_unpack(axis_mqtt_state_fields, 0, out,
                                 packed->data, packed->len, &from, &pos)
         != 0)
     {
@@ -885,6 +1198,7 @@ static int
 axis_mqtt_fields_unpack(const axis_mqtt_field_t *fields, size_t base,
     char *state, const char *in, size_t len, size_t *from, size_t *pos)
 {
+    int                       i, elements;
     size_t                    at, gap, n;
     const axis_mqtt_field_t  *f;
 
@@ -898,6 +1212,35 @@ axis_mqtt_fields_unpack(const axis_mqtt_field_t *fields, size_t base,
                 return -1;
             }
 
+            continue;
+        }
+
+        if (f->type == AXIS_MQTT_FIELD_LIST) {
+            /* its length came with the bytes before it */
+            elements = *(const int *) (state + base + f->count);
+
+            if (elements < 0 || elements > f->max || at < *from) {
+                return -1;
+            }
+
+            for (i = 0; i < elements; i++) {
+                if (axis_mqtt_fields_unpack(f->sub, at + i * f->size, state,
+                                            in, len, from, pos)
+                    != 0)
+                {
+                    return -1;
+                }
+            }
+
+            gap = at + elements * f->size - *from;
+
+            if (len - *pos < gap) {
+                return -1;
+            }
+
+            memcpy(state + *from, in + *pos, gap);
+            *pos += gap;
+            *from = at + f->max * f->size;
             continue;
         }
 

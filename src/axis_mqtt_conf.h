@@ -94,10 +94,44 @@ typedef struct {
 } axis_mqtt_conf_t;
 
 
-/* what is saved and shared: the configuration and the active flag */
+/* event.cgi's publication of the camera's events */
+#define AXIS_MQTT_EVENT_FILTERS_MAX   32
+#define AXIS_MQTT_EVENT_FILTER_LEN    1024
+
+typedef enum {
+    AXIS_MQTT_RETAIN_NONE = 0,
+    AXIS_MQTT_RETAIN_PROPERTY,          /* stateful events only */
+    AXIS_MQTT_RETAIN_ALL
+} axis_mqtt_retain_e;
+
+typedef enum {
+    AXIS_MQTT_PREFIX_DEFAULT = 0,       /* <deviceTopicPrefix>/event */
+    AXIS_MQTT_PREFIX_CUSTOM             /* customTopicPrefix */
+} axis_mqtt_prefix_e;
+
+typedef struct {
+    int                      qos;
+    int                      retain;        /* axis_mqtt_retain_e */
+    char                     topic_filter[AXIS_MQTT_EVENT_FILTER_LEN + 1];
+} axis_mqtt_event_filter_t;
+
+typedef struct {
+    int                      topic_prefix;  /* axis_mqtt_prefix_e */
+    char                     custom_topic_prefix[AXIS_MQTT_STRING_LEN + 1];
+    int                      append_event_topic;
+    int                      include_topic_namespaces;
+    int                      include_serial_number;
+    int                      nfilters;
+    axis_mqtt_event_filter_t filters[AXIS_MQTT_EVENT_FILTERS_MAX];
+} axis_mqtt_event_conf_t;
+
+
+/* what is saved and shared: the client's configuration, its active flag,
+ * and the publication of events */
 typedef struct {
     axis_mqtt_conf_t         conf;
     int                      active;
+    axis_mqtt_event_conf_t   events;
 } axis_mqtt_state_t;
 
 
@@ -134,6 +168,16 @@ json_t *axis_mqtt_conf_to_json(const axis_mqtt_conf_t *conf,
     int reveal_password);
 
 const char *axis_mqtt_protocol_name(axis_mqtt_protocol_e protocol);
+
+/* a clean device: the defaults, inactive, nothing published */
+void axis_mqtt_state_init(axis_mqtt_state_t *state, const char *serial);
+/* the clean device's publication: nothing published */
+void axis_mqtt_event_conf_init(axis_mqtt_event_conf_t *events);
+/* the configureEventPublication "params" (NULL: the defaults); -1, err */
+int axis_mqtt_event_conf_from_json(axis_mqtt_event_conf_t *events,
+    const json_t *params, axis_mqtt_error_t *err);
+/* every field with its effective value */
+json_t *axis_mqtt_event_conf_to_json(const axis_mqtt_event_conf_t *events);
 
 /* what a packed state takes, from the start of axis_mqtt_packed_t */
 size_t axis_mqtt_state_packed_size(const axis_mqtt_state_t *state);

@@ -27,5 +27,12 @@ ngx_int_t axis_mqtt_http_send_buf(ngx_http_request_t *r, ngx_buf_t *b);
 /* 405 with "Allow: POST" */
 ngx_int_t axis_mqtt_http_not_allowed(ngx_http_request_t *r);
 
+/*
+ * The APIs the request's server answers besides client.cgi, for API
+ * Discovery: AXIS_MQTT_DISCOVERY_EVENTS when it has event.cgi.  (Defined
+ * in ngx_http_axis_mqtt_module.c, which owns the server's configuration.)
+ */
+unsigned ngx_http_axis_mqtt_apis(ngx_http_request_t *r);
+
 
 #endif /* _AXIS_MQTT_HTTP_H_INCLUDED_ */

@@ -232,12 +232,23 @@ axis_mqtt_session_configured(axis_mqtt_session_t *s,
 }
 
 
+/*
+ * The client's part of the state: the publication of events changes
+ * without the connection noticing.
+ */
+
 static axis_mqtt_session_conf_t *
 axis_mqtt_session_conf(const axis_mqtt_state_t *state)
 {
     size_t                     packed;
     char                       uri[AXIS_MQTT_URI_LEN];
+    axis_mqtt_state_t          client;
     axis_mqtt_session_conf_t  *c;
+
+    client.conf = state->conf;
+    client.active = state->active;
+    axis_mqtt_event_conf_init(&client.events);
+    state = &client;
 
     axis_mqtt_session_uri(&state->conf, uri, sizeof(uri));
 

@@ -208,8 +208,7 @@ axis_mqtt_shm_load(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev, ngx_log_t *log)
                           dc->serial, ctx->rt->state_dir, name, err.message);
         }
 
-        axis_mqtt_conf_init(&state->conf, dc->serial);
-        state->active = 0;
+        axis_mqtt_state_init(state, dc->serial);
     }
 
     axis_mqtt_state_pack(state, &ctx->sh->devices[dev].saved);
@@ -484,6 +483,5 @@ axis_mqtt_shm_unpack(axis_mqtt_shm_device_t *d, axis_mqtt_state_t *state,
                   "axis_mqtt: device %s: the shared zone holds a broken "
                   "state, defaults used", d->serial);
 
-    axis_mqtt_conf_init(&state->conf, d->serial);
-    state->active = 0;
+    axis_mqtt_state_init(state, d->serial);
 }

@@ -33,7 +33,7 @@ axis_mqtt_store_parse(axis_mqtt_state_t *state, const char *text, size_t len,
     const char *serial, axis_mqtt_error_t *err)
 {
     int            keep_password, rc;
-    json_t        *root, *active;
+    json_t        *root, *active, *events;
     json_error_t   jerr;
 
     root = json_loadb(text, len, 0, &jerr);
@@ -55,11 +55,19 @@ axis_mqtt_store_parse(axis_mqtt_state_t *state, const char *text, size_t len,
         return -1;
     }
 
+    axis_mqtt_state_init(state, serial);
     state->active = json_is_true(active);
+
+    /* absent in the files of the versions before the event bridge */
+    events = json_object_get(root, "eventPublication");
+
+    if (axis_mqtt_event_conf_from_json(&state->events, events, err) != 0) {
+        json_decref(root);
+        return -1;
+    }
 
     if (json_is_null(json_object_get(root, "config"))) {
         /* never configured: the defaults */
-        axis_mqtt_conf_init(&state->conf, serial);
         json_decref(root);
         return 0;
     }
@@ -155,10 +163,12 @@ axis_mqtt_store_save(const char *dir, const char *name,
     snprintf(temp, sizeof(temp), "%s/.%s.tmp", dir, name);
 
     /* a configuration always has a broker; without one it is the defaults */
-    root = json_pack("{s:b, s:o}", "active", state->active,
+    root = json_pack("{s:b, s:o, s:o}", "active", state->active,
                      "config", state->conf.host[0] != '\0'
                                ? axis_mqtt_conf_to_json(&state->conf, 1)
-                               : json_null());
+                               : json_null(),
+                     "eventPublication",
+                     axis_mqtt_event_conf_to_json(&state->events));
 
     text = root ? json_dumps(root, JSON_INDENT(2)) : NULL;
     json_decref(root);

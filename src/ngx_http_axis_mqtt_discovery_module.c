@@ -141,7 +141,8 @@ ngx_http_axis_mqtt_discovery_body_handler(ngx_http_request_t *r)
         return;
     }
 
-    json = axis_mqtt_discovery_response(api, NULL, 0);
+    json = axis_mqtt_discovery_response(api, NULL, 0,
+                                        ngx_http_axis_mqtt_apis(r));
     axis_mqtt_request_free(api);
 
     ngx_http_finalize_request(r, axis_mqtt_http_send_json(r, json));
@@ -361,7 +362,8 @@ ngx_http_axis_mqtt_discovery_answer(ngx_http_request_t *r,
     json = axis_mqtt_discovery_response(ctx->api,
                                         ctx->firmware_ok ? (char *) ctx->buf
                                                          : NULL,
-                                        ctx->len);
+                                        ctx->len,
+                                        ngx_http_axis_mqtt_apis(r));
     ctx->api = NULL;
 
     if (json == NULL) {

@@ -85,7 +85,7 @@ t_call_len(const char *body, size_t len, int admin)
     axis_mqtt_state_t     state;
     axis_mqtt_request_t   req;
 
-    axis_mqtt_conf_init(&state.conf, T_SERIAL);
+    axis_mqtt_state_init(&state, T_SERIAL);
     state.active = 0;
 
     axis_mqtt_request_parse(&req, body, len, admin, T_SERIAL);
@@ -354,6 +354,7 @@ t_state(axis_mqtt_state_t *state, const char *params, int active)
 
     state->conf = req.conf;
     state->active = active;
+    axis_mqtt_event_conf_init(&state->events);
 }
 
 

@@ -706,7 +706,7 @@ test_utf8_round_trip(void **state)
     axis_mqtt_request_free(&req);
     assert_int_equal(req.error.code, AXIS_MQTT_OK);
 
-    axis_mqtt_conf_init(&cur.conf, T_SERIAL);
+    axis_mqtt_state_init(&cur, T_SERIAL);
     cur.active = 0;
 
     assert_int_equal(axis_mqtt_request_apply(&req, &cur, &next, &err), 0);

@@ -36,7 +36,7 @@ t_discover(const char *body, const char *firmware)
                                 strlen(body), 1, "");
 
     text = axis_mqtt_discovery_response(&req, firmware,
-                                        firmware ? strlen(firmware) : 0);
+                                        firmware ? strlen(firmware) : 0, 0);
     axis_mqtt_request_free(&req);
 
     assert_non_null(text);

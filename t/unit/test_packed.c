@@ -86,7 +86,7 @@ test_packed_round_trip(void **state)
     (void) state;
 
     memset(&st, 0, sizeof(st));
-    axis_mqtt_conf_init(&st.conf, T_SERIAL);
+    axis_mqtt_state_init(&st, T_SERIAL);
     t_assert_round_trip(&st);
 
     memset(&st, 0, sizeof(st));

@@ -537,7 +537,7 @@ test_response_frees_everything(void **state)
     axis_mqtt_state_t     st;
     axis_mqtt_request_t   req;
 
-    axis_mqtt_conf_init(&st.conf, T_SERIAL);
+    axis_mqtt_state_init(&st, T_SERIAL);
     st.active = 0;
 
     failed = 0;

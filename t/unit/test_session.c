@@ -185,6 +185,13 @@ test_activate_and_deactivate(void **unused)
     /* the same state again: nothing */
     assert_string_equal(t_save(&t, T_ANNOUNCED, 1), "");
 
+    /* another publication of events: the connection does not notice */
+    t_state(&t.state, T_ANNOUNCED, 1);
+    t.state.events.nfilters = 1;
+    strcpy(t.state.events.filters[0].topic_filter, "//.");
+    t.state.events.include_serial_number = 1;
+    assert_string_equal(t_in(&t, AXIS_MQTT_IN_CONFIGURED, NULL), "");
+
     /* the disconnect message first, acknowledged, then DISCONNECT */
     assert_string_equal(t_save(&t, T_ANNOUNCED, 0), "farewell");
     assert_int_equal(t.s.phase, AXIS_MQTT_SESSION_FAREWELL);

@@ -149,7 +149,7 @@ test_apply_activate(void **state)
 
     /* nothing configured: nothing to activate */
 
-    axis_mqtt_conf_init(&cur.conf, T_SERIAL);
+    axis_mqtt_state_init(&cur, T_SERIAL);
     cur.active = 0;
     err.code = AXIS_MQTT_OK;
     err.message[0] = '\0';
@@ -197,7 +197,7 @@ test_apply_deactivate(void **state)
 
     /* nothing configured: already inactive, fine */
 
-    axis_mqtt_conf_init(&cur.conf, T_SERIAL);
+    axis_mqtt_state_init(&cur, T_SERIAL);
     cur.active = 0;
 
     assert_int_equal(axis_mqtt_request_apply(&req, &cur, &next, &err), 0);
@@ -388,7 +388,7 @@ test_status_after_configure(void **state)
 
     /* the whole path: configure, apply, getClientStatus */
 
-    axis_mqtt_conf_init(&cur.conf, T_SERIAL);
+    axis_mqtt_state_init(&cur, T_SERIAL);
     cur.active = 0;
 
     assert_int_equal(t_apply_configure(&cur, T_PARAMS_FULL, &next, &err), 0);

@@ -488,7 +488,7 @@ test_store_round_trip_unconfigured(void **state)
 
     ts = *state;
 
-    axis_mqtt_conf_init(&s.conf, T_SERIAL);
+    axis_mqtt_state_init(&s, T_SERIAL);
     s.active = 0;
 
     assert_int_equal(axis_mqtt_store_save(ts->dir, T_STORE_FILE, &s, &err), 0);
