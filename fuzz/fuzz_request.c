@@ -63,6 +63,8 @@ static void fuzz_check_packed(const fuzz_ctx_t *ctx,
     const axis_mqtt_conf_t *conf, const char *text);
 static void fuzz_check_messages(const fuzz_ctx_t *ctx,
     const axis_mqtt_conf_t *conf);
+static void fuzz_event_request(fuzz_ctx_t *ctx, const uint8_t *data,
+    size_t size);
 static int fuzz_error_code_valid(json_int_t code);
 static int fuzz_input_mentions(const uint8_t *data, size_t size);
 
@@ -86,7 +88,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     axis_mqtt_error_t    err;
     axis_mqtt_request_t  req;
 
-    axis_mqtt_conf_init(&fuzz_default.conf, FUZZ_SERIAL);
+    axis_mqtt_state_init(&fuzz_default, FUZZ_SERIAL);
     fuzz_default.active = 0;
 
     axis_mqtt_request_parse(&req, FUZZ_PREVIOUS, strlen(FUZZ_PREVIOUS), 1,
@@ -115,6 +117,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ctx.mentions = fuzz_input_mentions(data, size);
 
     fuzz_request(&ctx, data, size, 1);
+    fuzz_event_request(&ctx, data, size);
 
     /* a few inputs as a non-admin caller too: the last byte picks them */
 
@@ -453,4 +456,69 @@ fuzz_fail(const fuzz_ctx_t *ctx, int line, const char *check,
     }
 
     abort();
+}
+
+
+/*
+ * The same bytes to event.cgi: the answer is an answer, and a publication
+ * it takes is echoed by getEventPublicationConfig as params that
+ * configureEventPublication takes back to the same publication, and
+ * packs and unpacks to itself.
+ */
+
+static void
+fuzz_event_request(fuzz_ctx_t *ctx, const uint8_t *data, size_t size)
+{
+    char                        *text, *again;
+    json_t                      *echo;
+    axis_mqtt_error_t            err;
+    axis_mqtt_request_t          req;
+    static axis_mqtt_state_t     next, unpacked;
+    static axis_mqtt_packed_t    packed;
+    static axis_mqtt_event_conf_t  back;
+
+    ctx->what = "event.cgi request";
+
+    axis_mqtt_request_parse_api(&req, AXIS_MQTT_API_EVENT,
+                                (const char *) data, size, 1, FUZZ_SERIAL);
+
+    fuzz_check_response(ctx, &req, req.error.code ? &req.error : NULL,
+                        &fuzz_previous, 1);
+
+    if (req.error.code != AXIS_MQTT_OK || !axis_mqtt_request_writes(&req)) {
+        axis_mqtt_request_free(&req);
+        return;
+    }
+
+    fuzz_check(ctx, axis_mqtt_request_apply(&req, &fuzz_previous, &next,
+                                            &err) == 0, err.message);
+    axis_mqtt_request_free(&req);
+
+    echo = axis_mqtt_event_conf_to_json(&next.events);
+    fuzz_check(ctx, echo != NULL, NULL);
+    text = json_dumps(echo, JSON_COMPACT);
+
+    memset(&err, 0, sizeof(err));
+    fuzz_check(ctx, axis_mqtt_event_conf_from_json(&back, echo, &err) == 0,
+               err.message);
+    json_decref(echo);
+
+    echo = axis_mqtt_event_conf_to_json(&back);
+    again = echo ? json_dumps(echo, JSON_COMPACT) : NULL;
+    json_decref(echo);
+
+    fuzz_check(ctx, text != NULL && again != NULL
+                    && strcmp(text, again) == 0, text);
+
+    axis_mqtt_state_pack(&next, &packed);
+    fuzz_check(ctx, axis_mqtt_state_unpack(&unpacked, &packed) == 0, text);
+    echo = axis_mqtt_event_conf_to_json(&unpacked.events);
+    free(again);
+    again = echo ? json_dumps(echo, JSON_COMPACT) : NULL;
+    json_decref(echo);
+
+    fuzz_check(ctx, again != NULL && strcmp(text, again) == 0, text);
+
+    free(text);
+    free(again);
 }

@@ -1216,10 +1216,20 @@ axis_mqtt_fields_unpack(const axis_mqtt_field_t *fields, size_t base,
         }
 
         if (f->type == AXIS_MQTT_FIELD_LIST) {
-            /* its length came with the bytes before it */
+            /* its length is in the bytes before it */
+            gap = at - *from;
+
+            if (at < *from || len - *pos < gap) {
+                return -1;
+            }
+
+            memcpy(state + *from, in + *pos, gap);
+            *pos += gap;
+            *from = at;
+
             elements = *(const int *) (state + base + f->count);
 
-            if (elements < 0 || elements > f->max || at < *from) {
+            if (elements < 0 || elements > f->max) {
                 return -1;
             }
 

@@ -53,6 +53,24 @@ t_fill_strings(axis_mqtt_conf_t *conf)
 }
 
 
+/* n filters, each as long as it may be, of another letter */
+static void
+t_fill_filters(axis_mqtt_event_conf_t *events, int n)
+{
+    int  i;
+
+    events->nfilters = n;
+
+    for (i = 0; i < n; i++) {
+        memset(events->filters[i].topic_filter, 'A' + i % 26,
+               AXIS_MQTT_EVENT_FILTER_LEN);
+        events->filters[i].topic_filter[AXIS_MQTT_EVENT_FILTER_LEN] = '\0';
+        events->filters[i].qos = i % 3;
+        events->filters[i].retain = (i + 1) % 3;
+    }
+}
+
+
 static void
 t_assert_round_trip(const axis_mqtt_state_t *st)
 {
@@ -69,6 +87,11 @@ t_assert_round_trip(const axis_mqtt_state_t *st)
     assert_int_equal(axis_mqtt_state_unpack(&back, packed), 0);
     t_assert_conf_equal(&back.conf, &st->conf);
     assert_int_equal(back.active, st->active);
+    assert_int_equal(back.events.nfilters, st->events.nfilters);
+    assert_memory_equal(&back.events, &st->events,
+                        offsetof(axis_mqtt_event_conf_t, filters)
+                        + st->events.nfilters
+                          * sizeof(axis_mqtt_event_filter_t));
 
     /* what follows a string's NUL is not kept: the same bytes again */
     axis_mqtt_state_pack(&back, &again);
@@ -93,8 +116,16 @@ test_packed_round_trip(void **state)
     t_state(&st, T_PARAMS_FULL, 1);
     t_assert_round_trip(&st);
 
+    /* a few filters: the unused ones are not kept */
+    t_fill_filters(&st.events, 3);
+    t_assert_round_trip(&st);
+    assert_true(axis_mqtt_state_packed_size(&st)
+                < 4 * (AXIS_MQTT_EVENT_FILTER_LEN + 1) + 2048);
+
     /* every string full: the table walks the struct forwards, in order */
     t_fill_strings(&st.conf);
+    t_fill_filters(&st.events, AXIS_MQTT_EVENT_FILTERS_MAX);
+    strcpy(st.events.custom_topic_prefix, "site/cam");
     st.active = 1;
     t_assert_round_trip(&st);
 }
