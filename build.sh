@@ -24,6 +24,7 @@ module="$build/ngx_http_axis_mqtt_module.so"
 packages=(
     # the module and its libraries
     gcc make nginx nginx-dev libjansson-dev libpaho-mqtt-dev libssl-dev
+    libxml2-dev
     # C unit tests
     libcmocka-dev
     # the nginx tests: prove, the harness's Perl modules, real peers
@@ -91,7 +92,8 @@ unit() {
         "$repo/src/axis_mqtt_api.c" "$repo/src/axis_mqtt_store.c" \
         "$repo/src/axis_mqtt_message.c" "$repo/src/axis_mqtt_discovery.c" \
         "$repo/src/axis_mqtt_session.c" "$repo/src/axis_mqtt_topic.c" \
-        -ljansson -lcmocka
+        "$repo/src/axis_mqtt_onvif.c" "$repo/src/axis_mqtt_event_message.c" \
+        $(xml2-config --cflags) -ljansson -lxml2 -lcmocka
     (cd "$build" && ./unit-tests)
 }
 

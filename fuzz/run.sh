@@ -3,8 +3,10 @@
 #
 #   fuzz/run.sh [seconds]       default 60
 #
-# Two targets: fuzz_request (a client.cgi body -> response, with the
-# spec's invariants) and fuzz_store (the state file loader).  They run at
+# Three targets: fuzz_request (a client.cgi or event.cgi body -> response,
+# with the spec's invariants), fuzz_store (the state file loader) and
+# fuzz_onvif (a camera's PullMessagesResponse -> MQTT topics and
+# payloads).  They run at
 # the same time, each for the full number of seconds, so the wall time is
 # about that long.  Everything goes to build/fuzz/: the binaries, a
 # writable corpus per target (seeded from fuzz/corpus/ and kept between
@@ -17,7 +19,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 out="$repo/build/fuzz"
 seconds=${1:-60}
-targets=(request store)
+targets=(request store onvif)
 
 cc=${CC_FUZZ:-clang}
 # shellcheck disable=SC2054  # the commas belong to -fsanitize=
@@ -25,6 +27,7 @@ cflags=(-g -O1 -fsanitize=fuzzer,address,undefined
         -fno-sanitize-recover=undefined -Wall -Wextra
         -Wno-unused-parameter -I"$repo/src")
 sources=("$repo/src/axis_mqtt_conf.c" "$repo/src/axis_mqtt_topic.c"
+         "$repo/src/axis_mqtt_onvif.c" "$repo/src/axis_mqtt_event_message.c"
          "$repo/src/axis_mqtt_api.c"
          "$repo/src/axis_mqtt_store.c" "$repo/src/axis_mqtt_message.c")
 
@@ -37,8 +40,8 @@ esac
 mkdir -p "$out/artifacts"
 
 for t in "${targets[@]}"; do
-    "$cc" "${cflags[@]}" -o "$out/fuzz_$t" "$repo/fuzz/fuzz_$t.c" \
-        "${sources[@]}" -ljansson
+    "$cc" "${cflags[@]}" $(xml2-config --cflags) -o "$out/fuzz_$t" \
+        "$repo/fuzz/fuzz_$t.c" "${sources[@]}" -ljansson -lxml2
     mkdir -p "$out/corpus-$t"
     cp "$repo/fuzz/corpus/$t"/* "$out/corpus-$t/"
 done

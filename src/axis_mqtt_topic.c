@@ -1,6 +1,6 @@
 
 /*
- * Event topic filters (see the header): their syntax.
+ * Event topic filters (see the header): their syntax, and matching.
  *
  *   filter := path ( "|" path )*
  *   path   := "//." | step ( "/" step )* [ "//." ]
@@ -17,6 +17,8 @@
 static const char *axis_mqtt_topic_path(const char *p, const char *end);
 static const char *axis_mqtt_topic_step(const char *p, const char *end);
 static int axis_mqtt_topic_prefix(const char *p, size_t len);
+static int axis_mqtt_topic_path_match(const char *p, const char *end,
+    const axis_mqtt_event_t *ev);
 
 
 int
@@ -118,18 +120,93 @@ axis_mqtt_topic_step(const char *p, const char *end)
 }
 
 
+/* the namespace a filter's prefix names; 0 (AXIS_MQTT_NS_NONE): none */
+
 static int
 axis_mqtt_topic_prefix(const char *p, size_t len)
 {
-    static const char  *prefixes[] = { "onvif", "axis", "tns1", "tnsaxis" };
+    static const struct {
+        const char      *prefix;
+        axis_mqtt_ns_e   ns;
+    } prefixes[] = {
+        { "onvif", AXIS_MQTT_NS_ID_ONVIF }, { "tns1", AXIS_MQTT_NS_ID_ONVIF },
+        { "axis", AXIS_MQTT_NS_ID_AXIS }, { "tnsaxis", AXIS_MQTT_NS_ID_AXIS }
+    };
 
     size_t  i;
 
     for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
-        if (strlen(prefixes[i]) == len && memcmp(p, prefixes[i], len) == 0) {
-            return 1;
+        if (strlen(prefixes[i].prefix) == len
+            && memcmp(p, prefixes[i].prefix, len) == 0)
+        {
+            return prefixes[i].ns;
         }
     }
 
-    return 0;
+    return AXIS_MQTT_NS_NONE;
+}
+
+
+int
+axis_mqtt_topic_filter_match(const char *filter, const axis_mqtt_event_t *ev)
+{
+    const char  *p, *bar;
+
+    for (p = filter; /* void */ ; p = bar + 1) {
+        bar = strchr(p, '|');
+
+        if (axis_mqtt_topic_path_match(p, bar ? bar : p + strlen(p), ev)) {
+            return 1;
+        }
+
+        if (bar == NULL) {
+            return 0;
+        }
+    }
+}
+
+
+/* one path of a filter, p to end, against the event's levels */
+
+static int
+axis_mqtt_topic_path_match(const char *p, const char *end,
+    const axis_mqtt_event_t *ev)
+{
+    int                       below;
+    size_t                    len;
+    unsigned                  i;
+    const char               *step, *colon, *slash;
+    axis_mqtt_ns_e            ns;
+    const axis_mqtt_level_t  *level;
+
+    /* "//." at the end: this topic and every topic below it */
+    below = end - p >= 3 && memcmp(end - 3, "//.", 3) == 0;
+
+    if (below) {
+        end -= 3;
+    }
+
+    for (i = 0, step = p; step < end; i++, step = slash + 1) {
+        slash = memchr(step, '/', end - step);
+        slash = slash ? slash : end;
+
+        if (i == ev->nlevels) {
+            return 0;
+        }
+
+        colon = memchr(step, ':', slash - step);
+        ns = colon ? axis_mqtt_topic_prefix(step, colon - step)
+                   : AXIS_MQTT_NS_NONE;
+        step = colon ? colon + 1 : step;
+        len = slash - step;
+        level = &ev->levels[i];
+
+        if (level->ns != ns || strlen(level->name) != len
+            || memcmp(level->name, step, len) != 0)
+        {
+            return 0;
+        }
+    }
+
+    return below ? i <= ev->nlevels : i == ev->nlevels;
 }

@@ -28,6 +28,7 @@ main(void)
     failed += t_run_session_tests();
     failed += t_run_packed_tests();
     failed += t_run_events_tests();
+    failed += t_run_onvif_tests();
 
     return failed ? 1 : 0;
 }
