@@ -42,8 +42,27 @@ static axis_mqtt_notifications_t  fuzz_n;
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char      cause[256];
-    unsigned  i;
+    char                      cause[256];
+    unsigned                  i;
+    axis_mqtt_subscription_t  sub;
+
+    /* the same bytes as the answer to a create, a renew */
+    cause[0] = '\0';
+
+    if (axis_mqtt_onvif_subscription((const char *) data, size, &sub, cause,
+                                     sizeof(cause))
+        == 0)
+    {
+        fuzz_check(strncmp(sub.address, "http", 4) == 0);
+        fuzz_check(strlen(sub.headers) < sizeof(sub.headers));
+        fuzz_check(sub.lifetime_ms >= 0);
+
+    } else {
+        fuzz_check(cause[0] != '\0' && strchr(cause, '\n') == NULL);
+    }
+
+    (void) axis_mqtt_onvif_acknowledged((const char *) data, size, cause,
+                                        sizeof(cause));
 
     cause[0] = '\0';
 

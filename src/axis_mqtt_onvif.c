@@ -1,7 +1,7 @@
 
 /*
- * ONVIF event notifications (see the header): a PullMessagesResponse read
- * with libxml2.  Elements are found by their local names (cameras choose
+ * The PullPoint conversation (see the header): requests written here,
+ * answers read with libxml2.  Elements are found by their local names (cameras choose
  * their prefixes); a topic's levels are resolved to namespace URIs with
  * the declarations in scope, because filters name namespaces, not the
  * letters a camera picked.  No network access, no DTD (so no entity of
@@ -22,6 +22,24 @@
 #include "axis_mqtt_topic.h"
 
 
+/* action, To, reference parameters, body */
+#define AXIS_MQTT_ONVIF_ENVELOPE                                              \
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"                           \
+    "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\""        \
+    " xmlns:a=\"http://www.w3.org/2005/08/addressing\""                      \
+    " xmlns:tev=\"http://www.onvif.org/ver10/events/wsdl\""                  \
+    " xmlns:wsnt=\"http://docs.oasis-open.org/wsn/b-2\">"                    \
+    "<s:Header><a:Action s:mustUnderstand=\"1\">%s</a:Action>"               \
+    "<a:To s:mustUnderstand=\"1\">%s</a:To>%s</s:Header>"                    \
+    "<s:Body>%s</s:Body></s:Envelope>"
+
+
+static xmlNode *axis_mqtt_onvif_body(const char *xml, size_t len,
+    xmlDoc **doc, char *buf, size_t size);
+static int axis_mqtt_onvif_header(char *buf, size_t size, xmlNode *node,
+    const char *text);
+static int axis_mqtt_onvif_escape(const char *s, char *buf, size_t size);
+static int64_t axis_mqtt_onvif_child_time(xmlNode *node, const char *name);
 static xmlNode *axis_mqtt_onvif_child(xmlNode *node, const char *name);
 static int axis_mqtt_onvif_is(xmlNode *node, const char *name);
 static void axis_mqtt_onvif_fault(xmlNode *fault, char *buf, size_t size);
@@ -39,10 +57,9 @@ int
 axis_mqtt_onvif_notifications(const char *xml, size_t len,
     axis_mqtt_notifications_t *out, char *buf, size_t size)
 {
-    int              rc;
-    xmlDoc          *doc;
-    xmlNode         *root, *body, *resp, *node;
-    const xmlError  *xerr;
+    int       rc;
+    xmlDoc   *doc;
+    xmlNode  *body, *resp, *node;
 
     out->n = 0;
     out->skipped = 0;
@@ -50,44 +67,12 @@ axis_mqtt_onvif_notifications(const char *xml, size_t len,
     out->used = 0;
     out->size = 0;
 
-    if (len > AXIS_MQTT_ONVIF_MAX_BYTES) {
-        snprintf(buf, size, "the response is larger than %d bytes",
-                 AXIS_MQTT_ONVIF_MAX_BYTES);
-        return -1;
-    }
-
-    doc = xmlReadMemory(xml, (int) len, "PullMessagesResponse", NULL,
-                        XML_PARSE_NONET | XML_PARSE_NOERROR
-                        | XML_PARSE_NOWARNING);
-
-    if (doc == NULL) {
-        xerr = xmlGetLastError();
-        snprintf(buf, size, "not XML: %.*s", 120,
-                 xerr && xerr->message ? xerr->message : "unknown error");
-        buf[strcspn(buf, "\n")] = '\0';
+    body = axis_mqtt_onvif_body(xml, len, &doc, buf, size);
+    if (body == NULL) {
         return -1;
     }
 
     rc = -1;
-    root = xmlDocGetRootElement(doc);
-
-    if (doc->intSubset != NULL || doc->extSubset != NULL) {
-        snprintf(buf, size, "the response has a DTD");
-        goto done;
-    }
-
-    if (root == NULL || !axis_mqtt_onvif_is(root, "Envelope")
-        || (body = axis_mqtt_onvif_child(root, "Body")) == NULL)
-    {
-        snprintf(buf, size, "not a SOAP envelope");
-        goto done;
-    }
-
-    node = axis_mqtt_onvif_child(body, "Fault");
-    if (node != NULL) {
-        axis_mqtt_onvif_fault(node, buf, size);
-        goto done;
-    }
 
     resp = axis_mqtt_onvif_child(body, "PullMessagesResponse");
     if (resp == NULL) {
@@ -126,6 +111,308 @@ done:
     xmlFreeDoc(doc);
 
     return rc;
+}
+
+
+/*
+ * The Body of a SOAP envelope that is not a fault; NULL with the cause in
+ * buf.  *doc is to be freed when the Body is.
+ */
+
+static xmlNode *
+axis_mqtt_onvif_body(const char *xml, size_t len, xmlDoc **doc, char *buf,
+    size_t size)
+{
+    xmlNode         *root, *body, *fault;
+    const xmlError  *xerr;
+
+    *doc = NULL;
+
+    if (len > AXIS_MQTT_ONVIF_MAX_BYTES) {
+        snprintf(buf, size, "the response is larger than %d bytes",
+                 AXIS_MQTT_ONVIF_MAX_BYTES);
+        return NULL;
+    }
+
+    *doc = xmlReadMemory(xml, (int) len, "response", NULL,
+                         XML_PARSE_NONET | XML_PARSE_NOERROR
+                         | XML_PARSE_NOWARNING);
+
+    if (*doc == NULL) {
+        xerr = xmlGetLastError();
+        snprintf(buf, size, "not XML: %.*s", 120,
+                 xerr && xerr->message ? xerr->message : "unknown error");
+        buf[strcspn(buf, "\n")] = '\0';
+        return NULL;
+    }
+
+    root = xmlDocGetRootElement(*doc);
+    body = NULL;
+
+    if ((*doc)->intSubset != NULL || (*doc)->extSubset != NULL) {
+        snprintf(buf, size, "the response has a DTD");
+
+    } else if (root == NULL || !axis_mqtt_onvif_is(root, "Envelope")
+               || (body = axis_mqtt_onvif_child(root, "Body")) == NULL)
+    {
+        snprintf(buf, size, "not a SOAP envelope");
+
+    } else if ((fault = axis_mqtt_onvif_child(body, "Fault")) != NULL) {
+        axis_mqtt_onvif_fault(fault, buf, size);
+        body = NULL;
+    }
+
+    if (body == NULL) {
+        xmlFreeDoc(*doc);
+        *doc = NULL;
+    }
+
+    return body;
+}
+
+
+int
+axis_mqtt_onvif_acknowledged(const char *xml, size_t len, char *buf,
+    size_t size)
+{
+    xmlDoc   *doc;
+    xmlNode  *body;
+
+    body = axis_mqtt_onvif_body(xml, len, &doc, buf, size);
+    xmlFreeDoc(doc);
+
+    return body != NULL ? 0 : -1;
+}
+
+
+/*
+ * The subscription's address, its reference parameters (each echoed as
+ * a SOAP header with WS-Addressing's IsReferenceParameter), and how long
+ * it lives by the camera's own clock.
+ */
+
+int
+axis_mqtt_onvif_subscription(const char *xml, size_t len,
+    axis_mqtt_subscription_t *sub, char *buf, size_t size)
+{
+    int       rc, n;
+    size_t    used;
+    int64_t   current, termination;
+    xmlDoc   *doc;
+    xmlNode  *body, *resp, *ref, *params, *node;
+    xmlChar  *text;
+
+    body = axis_mqtt_onvif_body(xml, len, &doc, buf, size);
+    if (body == NULL) {
+        return -1;
+    }
+
+    rc = -1;
+    sub->address[0] = '\0';
+    sub->headers[0] = '\0';
+
+    resp = axis_mqtt_onvif_child(body, "CreatePullPointSubscriptionResponse");
+    ref = resp ? axis_mqtt_onvif_child(resp, "SubscriptionReference") : NULL;
+    node = ref ? axis_mqtt_onvif_child(ref, "Address") : NULL;
+    text = node ? xmlNodeGetContent(node) : NULL;
+
+    if (text == NULL || text[0] == '\0'
+        || strlen((char *) text) >= sizeof(sub->address)
+        || strncmp((char *) text, "http", 4) != 0)
+    {
+        snprintf(buf, size, "no subscription address in the answer to "
+                 "CreatePullPointSubscription");
+        xmlFree(text);
+        goto done;
+    }
+
+    strcpy(sub->address, (char *) text);
+    sub->address[strcspn(sub->address, " \t\r\n")] = '\0';
+    xmlFree(text);
+
+    params = axis_mqtt_onvif_child(ref, "ReferenceParameters");
+    used = 0;
+
+    for (node = params ? params->children : NULL; node; node = node->next) {
+        if (node->type != XML_ELEMENT_NODE) {
+            continue;
+        }
+
+        text = xmlNodeGetContent(node);
+        n = axis_mqtt_onvif_header(sub->headers + used,
+                                   sizeof(sub->headers) - used, node,
+                                   text ? (char *) text : "");
+        xmlFree(text);
+
+        if (n < 0) {
+            snprintf(buf, size, "the subscription's reference parameters "
+                     "are too long");
+            goto done;
+        }
+
+        used += n;
+    }
+
+    current = axis_mqtt_onvif_child_time(resp, "CurrentTime");
+    termination = axis_mqtt_onvif_child_time(resp, "TerminationTime");
+
+    sub->lifetime_ms = current >= 0 && termination > current
+                       ? termination - current : 0;
+
+    rc = 0;
+
+done:
+
+    xmlFreeDoc(doc);
+
+    return rc;
+}
+
+
+/* <p:Name xmlns:p="URI" a:IsReferenceParameter="true">text</p:Name> */
+
+static int
+axis_mqtt_onvif_header(char *buf, size_t size, xmlNode *node,
+    const char *text)
+{
+    size_t  n, len;
+    char    uri[512], value[512], name[128];
+
+    if (axis_mqtt_onvif_escape((const char *) node->name, name, sizeof(name))
+        != 0
+        || axis_mqtt_onvif_escape(node->ns && node->ns->href
+                                  ? (const char *) node->ns->href : "",
+                                  uri, sizeof(uri)) != 0
+        || axis_mqtt_onvif_escape(text, value, sizeof(value)) != 0)
+    {
+        return -1;
+    }
+
+    n = snprintf(buf, size, "<rp:%s xmlns:rp=\"%s\" "
+                 "a:IsReferenceParameter=\"true\">%s</rp:%s>",
+                 name, uri, value, name);
+    len = n;
+
+    return len < size ? (int) len : -1;
+}
+
+
+/* s with XML's five characters escaped, into buf; -1: it does not fit */
+
+static int
+axis_mqtt_onvif_escape(const char *s, char *buf, size_t size)
+{
+    size_t       n;
+    const char  *esc;
+
+    for (n = 0; *s != '\0'; s++) {
+        switch (*s) {
+        case '&':  esc = "&amp;"; break;
+        case '<':  esc = "&lt;"; break;
+        case '>':  esc = "&gt;"; break;
+        case '"':  esc = "&quot;"; break;
+        case '\'': esc = "&apos;"; break;
+        default:   esc = NULL; break;
+        }
+
+        if (n + (esc ? strlen(esc) : 1) >= size) {
+            return -1;
+        }
+
+        if (esc != NULL) {
+            memcpy(buf + n, esc, strlen(esc));
+            n += strlen(esc);
+
+        } else {
+            buf[n++] = *s;
+        }
+    }
+
+    buf[n] = '\0';
+
+    return 0;
+}
+
+
+static int64_t
+axis_mqtt_onvif_child_time(xmlNode *node, const char *name)
+{
+    int64_t   t;
+    xmlChar  *text;
+
+    node = node ? axis_mqtt_onvif_child(node, name) : NULL;
+    text = node ? xmlNodeGetContent(node) : NULL;
+    t = text ? axis_mqtt_onvif_time((const char *) text) : -1;
+    xmlFree(text);
+
+    return t;
+}
+
+
+static const struct {
+    const char  *action;
+    const char  *body;
+} axis_mqtt_onvif_requests[] = {
+    { "http://www.onvif.org/ver10/events/wsdl/EventPortType/"
+      "CreatePullPointSubscriptionRequest",
+      "<tev:CreatePullPointSubscription><tev:InitialTerminationTime>"
+      "PT%dS</tev:InitialTerminationTime></tev:CreatePullPointSubscription>" },
+    { "http://www.onvif.org/ver10/events/wsdl/PullPointSubscription/"
+      "PullMessagesRequest",
+      "<tev:PullMessages><tev:Timeout>PT%dS</tev:Timeout>"
+      "<tev:MessageLimit>100</tev:MessageLimit></tev:PullMessages>" },
+    { "http://docs.oasis-open.org/wsn/bw-2/SubscriptionManager/RenewRequest",
+      "<wsnt:Renew><wsnt:TerminationTime>PT%dS</wsnt:TerminationTime>"
+      "</wsnt:Renew>" },
+    { "http://docs.oasis-open.org/wsn/bw-2/SubscriptionManager/"
+      "UnsubscribeRequest",
+      "<wsnt:Unsubscribe/>" }
+};
+
+
+const char *
+axis_mqtt_onvif_action(axis_mqtt_onvif_request_e type)
+{
+    return axis_mqtt_onvif_requests[type].action;
+}
+
+
+char *
+axis_mqtt_onvif_request(axis_mqtt_onvif_request_e type, const char *to,
+    const axis_mqtt_subscription_t *sub, int seconds)
+{
+    int    n;
+    char  *buf, body[256], address[AXIS_MQTT_ONVIF_ADDRESS_LEN * 6];
+
+    if (axis_mqtt_onvif_escape(type == AXIS_MQTT_ONVIF_CREATE
+                               ? to : sub->address,
+                               address, sizeof(address)) != 0)
+    {
+        return NULL;
+    }
+
+    if (type == AXIS_MQTT_ONVIF_UNSUBSCRIBE) {
+        snprintf(body, sizeof(body), "%s",
+                 axis_mqtt_onvif_requests[type].body);
+
+    } else {
+        snprintf(body, sizeof(body), axis_mqtt_onvif_requests[type].body,
+                 seconds);
+    }
+
+    n = snprintf(NULL, 0, AXIS_MQTT_ONVIF_ENVELOPE,
+                 axis_mqtt_onvif_requests[type].action, address,
+                 type == AXIS_MQTT_ONVIF_CREATE ? "" : sub->headers, body);
+
+    buf = malloc(n + 1);
+
+    if (buf != NULL) {
+        snprintf(buf, n + 1, AXIS_MQTT_ONVIF_ENVELOPE,
+                 axis_mqtt_onvif_requests[type].action, address,
+                 type == AXIS_MQTT_ONVIF_CREATE ? "" : sub->headers, body);
+    }
+
+    return buf;
 }
 
 

@@ -1,10 +1,12 @@
 
 /*
- * ONVIF event notifications as a legacy camera sends them in a
- * PullMessagesResponse: the SOAP bytes in, the events out (topic levels
- * with their namespaces, time, property operation, and the Source, Key
- * and Data items in the camera's order).  Plain C on libxml2, unit-tested
- * and fuzzed: the bytes come from the network.
+ * The ONVIF PullPoint conversation with a legacy camera, as SOAP bytes:
+ * the requests (create a subscription, pull, renew, unsubscribe), the
+ * subscription a create answers with, and the events of a
+ * PullMessagesResponse (topic levels with their namespaces, time,
+ * property operation, and the Source, Key and Data items in the camera's
+ * order).  Plain C on libxml2, unit-tested and fuzzed: the bytes come
+ * from the network.
  */
 
 #ifndef _AXIS_MQTT_ONVIF_H_INCLUDED_
@@ -81,6 +83,48 @@ typedef struct {
     size_t                   used;
 } axis_mqtt_notifications_t;
 
+
+/* a subscription, as CreatePullPointSubscriptionResponse gives it */
+#define AXIS_MQTT_ONVIF_ADDRESS_LEN  1024
+#define AXIS_MQTT_ONVIF_HEADERS_LEN  2048
+
+typedef struct {
+    char                     address[AXIS_MQTT_ONVIF_ADDRESS_LEN];
+    /* its reference parameters (Axis: SubscriptionId), as SOAP headers */
+    char                     headers[AXIS_MQTT_ONVIF_HEADERS_LEN];
+    int64_t                  lifetime_ms;   /* termination - current time */
+} axis_mqtt_subscription_t;
+
+
+typedef enum {
+    AXIS_MQTT_ONVIF_CREATE = 0,     /* to the event service's URL */
+    AXIS_MQTT_ONVIF_PULL,           /* the rest to the subscription's */
+    AXIS_MQTT_ONVIF_RENEW,
+    AXIS_MQTT_ONVIF_UNSUBSCRIBE
+} axis_mqtt_onvif_request_e;
+
+
+/*
+ * The SOAP request (malloc()ed; NULL: no memory): "to" is the event
+ * service's URL for CREATE, sub the subscription for the rest.  seconds:
+ * the subscription's lifetime (CREATE, RENEW) or the pull's timeout.
+ */
+char *axis_mqtt_onvif_request(axis_mqtt_onvif_request_e type,
+    const char *to, const axis_mqtt_subscription_t *sub, int seconds);
+
+/* the SOAPAction of a request, for the Content-Type's action= */
+const char *axis_mqtt_onvif_action(axis_mqtt_onvif_request_e type);
+
+/* a CreatePullPointSubscriptionResponse; -1 with the cause in buf */
+int axis_mqtt_onvif_subscription(const char *xml, size_t len,
+    axis_mqtt_subscription_t *sub, char *buf, size_t size);
+
+/*
+ * A response without content that matters (Renew, Unsubscribe): 0 when it
+ * is not a SOAP fault or garbage; -1 with the cause in buf.
+ */
+int axis_mqtt_onvif_acknowledged(const char *xml, size_t len, char *buf,
+    size_t size);
 
 /*
  * Parses a PullMessagesResponse.  0: *out holds its events (none is

@@ -379,6 +379,80 @@ test_onvif_topic_refused(void **unused)
 }
 
 
+#define T_CREATED                                                            \
+    "<SOAP-ENV:Envelope"                                                     \
+    " xmlns:SOAP-ENV=\"http://www.w3.org/2003/05/soap-envelope\""           \
+    " xmlns:wsa5=\"http://www.w3.org/2005/08/addressing\""                   \
+    " xmlns:tev=\"http://www.onvif.org/ver10/events/wsdl\""                  \
+    " xmlns:wsnt=\"http://docs.oasis-open.org/wsn/b-2\"><SOAP-ENV:Body>"      \
+    "<tev:CreatePullPointSubscriptionResponse><tev:SubscriptionReference>"   \
+    "<wsa5:Address>http://10.0.0.11/onvif/services</wsa5:Address>"           \
+    "<wsa5:ReferenceParameters><dom0:SubscriptionId"                         \
+    " xmlns:dom0=\"http://www.axis.com/2009/event\">17</dom0:SubscriptionId>" \
+    "</wsa5:ReferenceParameters></tev:SubscriptionReference>"                \
+    "<wsnt:CurrentTime>2026-11-29T10:00:00Z</wsnt:CurrentTime>"              \
+    "<wsnt:TerminationTime>2026-11-29T10:01:00Z</wsnt:TerminationTime>"      \
+    "</tev:CreatePullPointSubscriptionResponse></SOAP-ENV:Body>"             \
+    "</SOAP-ENV:Envelope>"
+
+
+static void
+test_onvif_subscription_and_requests(void **unused)
+{
+    char                      cause[256], *req;
+    axis_mqtt_subscription_t  sub;
+
+    assert_int_equal(axis_mqtt_onvif_subscription(T_CREATED,
+                         strlen(T_CREATED), &sub, cause, sizeof(cause)), 0);
+    assert_string_equal(sub.address, "http://10.0.0.11/onvif/services");
+    assert_string_equal(sub.headers,
+        "<rp:SubscriptionId xmlns:rp=\"http://www.axis.com/2009/event\" "
+        "a:IsReferenceParameter=\"true\">17</rp:SubscriptionId>");
+    assert_int_equal(sub.lifetime_ms, 60000);
+
+    /* every later request echoes the reference parameter */
+    req = axis_mqtt_onvif_request(AXIS_MQTT_ONVIF_PULL, NULL, &sub, 10);
+    assert_non_null(strstr(req, "<a:To s:mustUnderstand=\"1\">"
+                                "http://10.0.0.11/onvif/services</a:To>"));
+    assert_non_null(strstr(req, sub.headers));
+    assert_non_null(strstr(req, "<tev:Timeout>PT10S</tev:Timeout>"));
+    assert_non_null(strstr(req, axis_mqtt_onvif_action(AXIS_MQTT_ONVIF_PULL)));
+    free(req);
+
+    req = axis_mqtt_onvif_request(AXIS_MQTT_ONVIF_RENEW, NULL, &sub, 60);
+    assert_non_null(strstr(req, "<wsnt:Renew><wsnt:TerminationTime>PT60S"));
+    assert_non_null(strstr(req, sub.headers));
+    free(req);
+
+    req = axis_mqtt_onvif_request(AXIS_MQTT_ONVIF_UNSUBSCRIBE, NULL, &sub, 0);
+    assert_non_null(strstr(req, "<s:Body><wsnt:Unsubscribe/></s:Body>"));
+    free(req);
+
+    /* a create goes to the service, escaped, without a subscription */
+    req = axis_mqtt_onvif_request(AXIS_MQTT_ONVIF_CREATE,
+                                  "http://cam/onvif/services?a=1&b=2", NULL,
+                                  60);
+    assert_non_null(strstr(req, ">http://cam/onvif/services?a=1&amp;b=2<"));
+    assert_non_null(strstr(req, "<tev:InitialTerminationTime>PT60S"));
+    assert_null(strstr(req, "IsReferenceParameter"));
+    free(req);
+
+    /* the other answers: a fault, nothing to go on with, or fine */
+    assert_int_equal(axis_mqtt_onvif_subscription("<x/>", 4, &sub, cause,
+                                                  sizeof(cause)), -1);
+    assert_string_equal(cause, "not a SOAP envelope");
+    assert_int_equal(axis_mqtt_onvif_subscription(
+                         T_ENVELOPE_OPEN T_ENVELOPE_CLOSE,
+                         strlen(T_ENVELOPE_OPEN T_ENVELOPE_CLOSE), &sub,
+                         cause, sizeof(cause)), -1);
+    assert_non_null(strstr(cause, "no subscription address"));
+    assert_int_equal(axis_mqtt_onvif_acknowledged(T_CREATED,
+                         strlen(T_CREATED), cause, sizeof(cause)), 0);
+    assert_int_equal(axis_mqtt_onvif_acknowledged("junk", 4, cause,
+                                                  sizeof(cause)), -1);
+}
+
+
 int
 t_run_onvif_tests(void)
 {
@@ -389,6 +463,7 @@ t_run_onvif_tests(void)
         cmocka_unit_test(test_onvif_filters_match),
         cmocka_unit_test(test_onvif_topic_and_payload),
         cmocka_unit_test(test_onvif_topic_refused),
+        cmocka_unit_test(test_onvif_subscription_and_requests),
     };
 
     return cmocka_run_group_tests_name("onvif", tests, NULL, NULL);
