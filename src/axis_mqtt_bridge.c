@@ -105,7 +105,7 @@ static void axis_mqtt_bridge_feed(axis_mqtt_bridge_t *b,
     axis_mqtt_device_t *d, axis_mqtt_session_in_e type, uint64_t generation,
     const axis_mqtt_state_t *state, const char *text);
 static void axis_mqtt_bridge_run(axis_mqtt_bridge_t *b,
-    axis_mqtt_device_t *d, axis_mqtt_session_out_t *out);
+    axis_mqtt_device_t *d, axis_mqtt_actions_t *out);
 static void axis_mqtt_bridge_connect(axis_mqtt_bridge_t *b,
     axis_mqtt_device_t *d);
 static void axis_mqtt_bridge_running(axis_mqtt_bridge_t *b,
@@ -480,7 +480,7 @@ axis_mqtt_bridge_feed(axis_mqtt_bridge_t *b, axis_mqtt_device_t *d,
     const axis_mqtt_state_t *state, const char *text)
 {
     axis_mqtt_session_in_t   in;
-    axis_mqtt_session_out_t  out;
+    axis_mqtt_actions_t  out;
 
     in.type = type;
     in.now = axis_mqtt_now();
@@ -499,10 +499,10 @@ axis_mqtt_bridge_feed(axis_mqtt_bridge_t *b, axis_mqtt_device_t *d,
 
 static void
 axis_mqtt_bridge_run(axis_mqtt_bridge_t *b, axis_mqtt_device_t *d,
-    axis_mqtt_session_out_t *out)
+    axis_mqtt_actions_t *out)
 {
     unsigned                     i;
-    axis_mqtt_session_action_t  *a;
+    axis_mqtt_action_t  *a;
     MQTTAsync_responseOptions    resp = MQTTAsync_responseOptions_initializer;
 
     for (i = 0; i < out->n; i++) {

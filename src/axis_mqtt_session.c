@@ -26,45 +26,37 @@
 
 
 static void axis_mqtt_session_configured(axis_mqtt_session_t *s,
-    const axis_mqtt_state_t *state, axis_mqtt_session_out_t *out);
+    const axis_mqtt_state_t *state, axis_mqtt_actions_t *out);
 static axis_mqtt_session_conf_t *axis_mqtt_session_conf(
     const axis_mqtt_state_t *state);
 static void axis_mqtt_session_let_go(axis_mqtt_session_t *s,
     axis_mqtt_session_conf_t *c);
 static int axis_mqtt_session_wanted(const axis_mqtt_session_t *s);
 static void axis_mqtt_session_act(axis_mqtt_session_t *s, uint64_t now,
-    axis_mqtt_session_out_t *out);
+    axis_mqtt_actions_t *out);
 static void axis_mqtt_session_connect(axis_mqtt_session_t *s,
-    axis_mqtt_session_out_t *out);
+    axis_mqtt_actions_t *out);
 static void axis_mqtt_session_leave(axis_mqtt_session_t *s, uint64_t now,
-    axis_mqtt_session_out_t *out);
+    axis_mqtt_actions_t *out);
 static void axis_mqtt_session_disconnect(axis_mqtt_session_t *s,
-    uint64_t now, axis_mqtt_session_out_t *out);
+    uint64_t now, axis_mqtt_actions_t *out);
 static void axis_mqtt_session_drop(axis_mqtt_session_t *s,
-    axis_mqtt_session_out_t *out);
+    axis_mqtt_actions_t *out);
 static void axis_mqtt_session_left(axis_mqtt_session_t *s, uint64_t now,
-    axis_mqtt_session_out_t *out);
+    axis_mqtt_actions_t *out);
 static void axis_mqtt_session_failed(axis_mqtt_session_t *s, uint64_t now,
-    const char *cause, axis_mqtt_session_out_t *out);
+    const char *cause, axis_mqtt_actions_t *out);
 static void axis_mqtt_session_lost(axis_mqtt_session_t *s, uint64_t now,
-    axis_mqtt_session_out_t *out);
+    axis_mqtt_actions_t *out);
 static void axis_mqtt_session_retry(axis_mqtt_session_t *s, uint64_t now);
 static void axis_mqtt_session_timer_due(axis_mqtt_session_t *s,
-    uint64_t now, axis_mqtt_session_out_t *out);
+    uint64_t now, axis_mqtt_actions_t *out);
 static void axis_mqtt_session_stop(axis_mqtt_session_t *s, uint64_t now,
-    axis_mqtt_session_out_t *out);
+    axis_mqtt_actions_t *out);
 static uint64_t axis_mqtt_session_half_interval(axis_mqtt_session_t *s,
     uint64_t now);
-static int axis_mqtt_session_new_cause(axis_mqtt_session_t *s,
-    const char *cause);
 static void axis_mqtt_session_healthy(axis_mqtt_session_t *s);
 static uint32_t axis_mqtt_session_random(axis_mqtt_session_t *s);
-static void axis_mqtt_session_emit(axis_mqtt_session_out_t *out,
-    axis_mqtt_session_do_e type, int value, const char *fmt, ...)
-#ifdef __GNUC__
-    __attribute__ ((format (printf, 4, 5)))
-#endif
-    ;
 
 
 void
@@ -108,7 +100,7 @@ axis_mqtt_session_released(const axis_mqtt_session_t *s)
 
 void
 axis_mqtt_session_handle(axis_mqtt_session_t *s,
-    const axis_mqtt_session_in_t *in, axis_mqtt_session_out_t *out)
+    const axis_mqtt_session_in_t *in, axis_mqtt_actions_t *out)
 {
     int  current;
 
@@ -137,13 +129,13 @@ axis_mqtt_session_handle(axis_mqtt_session_t *s,
         s->asking = 0;
         s->timer = axis_mqtt_session_half_interval(s, in->now);
 
-        axis_mqtt_session_emit(out, AXIS_MQTT_DO_LOG, AXIS_MQTT_LOG_INFO,
+        axis_mqtt_actions_emit(out, AXIS_MQTT_DO_LOG, AXIS_MQTT_LOG_INFO,
                                "connected to %s", s->running->uri);
-        axis_mqtt_session_emit(out, AXIS_MQTT_DO_STATUS, 1, NULL);
+        axis_mqtt_actions_emit(out, AXIS_MQTT_DO_STATUS, 1, NULL);
 
         /* the first thing on the connection, before anything else */
         if (s->running->announce) {
-            axis_mqtt_session_emit(out, AXIS_MQTT_DO_ANNOUNCE, 0, NULL);
+            axis_mqtt_actions_emit(out, AXIS_MQTT_DO_ANNOUNCE, 0, NULL);
         }
 
         /* saved meanwhile: inactive, or another configuration */
@@ -166,7 +158,7 @@ axis_mqtt_session_handle(axis_mqtt_session_t *s,
                                      out);
 
         } else if (s->phase == AXIS_MQTT_SESSION_CONNECTED) {
-            axis_mqtt_session_emit(out, AXIS_MQTT_DO_LOG, AXIS_MQTT_LOG_WARN,
+            axis_mqtt_actions_emit(out, AXIS_MQTT_DO_LOG, AXIS_MQTT_LOG_WARN,
                                    "connection to %s lost", s->running->uri);
             axis_mqtt_session_lost(s, in->now, out);
 
@@ -213,14 +205,14 @@ axis_mqtt_session_handle(axis_mqtt_session_t *s,
 
 static void
 axis_mqtt_session_configured(axis_mqtt_session_t *s,
-    const axis_mqtt_state_t *state, axis_mqtt_session_out_t *out)
+    const axis_mqtt_state_t *state, axis_mqtt_actions_t *out)
 {
     axis_mqtt_session_conf_t  *c, *before;
 
     c = axis_mqtt_session_conf(state);
 
     if (c == NULL) {
-        axis_mqtt_session_emit(out, AXIS_MQTT_DO_LOG, AXIS_MQTT_LOG_ERR,
+        axis_mqtt_actions_emit(out, AXIS_MQTT_DO_LOG, AXIS_MQTT_LOG_ERR,
                                "out of memory: the configuration saved "
                                "last is not acted on");
         return;
@@ -313,7 +305,7 @@ axis_mqtt_session_running_uri(const axis_mqtt_session_t *s)
 
 static void
 axis_mqtt_session_act(axis_mqtt_session_t *s, uint64_t now,
-    axis_mqtt_session_out_t *out)
+    axis_mqtt_actions_t *out)
 {
     switch (s->phase) {
 
@@ -332,7 +324,7 @@ axis_mqtt_session_act(axis_mqtt_session_t *s, uint64_t now,
         } else if (s->phase == AXIS_MQTT_SESSION_RETRY_WAIT) {
             s->phase = AXIS_MQTT_SESSION_IDLE;
             s->timer = 0;
-            axis_mqtt_session_emit(out, AXIS_MQTT_DO_LOG, AXIS_MQTT_LOG_INFO,
+            axis_mqtt_actions_emit(out, AXIS_MQTT_DO_LOG, AXIS_MQTT_LOG_INFO,
                                    "client deactivated");
         }
         return;
@@ -352,7 +344,7 @@ axis_mqtt_session_act(axis_mqtt_session_t *s, uint64_t now,
             return;
         }
 
-        axis_mqtt_session_emit(out, AXIS_MQTT_DO_LOG, AXIS_MQTT_LOG_INFO,
+        axis_mqtt_actions_emit(out, AXIS_MQTT_DO_LOG, AXIS_MQTT_LOG_INFO,
                                "configuration changed, reconnecting");
         axis_mqtt_session_healthy(s);
 
@@ -371,7 +363,7 @@ axis_mqtt_session_act(axis_mqtt_session_t *s, uint64_t now,
 
 static void
 axis_mqtt_session_connect(axis_mqtt_session_t *s,
-    axis_mqtt_session_out_t *out)
+    axis_mqtt_actions_t *out)
 {
     axis_mqtt_session_conf_t  *before = s->running;
 
@@ -382,7 +374,7 @@ axis_mqtt_session_connect(axis_mqtt_session_t *s,
     s->phase = AXIS_MQTT_SESSION_CONNECTING;
     s->timer = 0;               /* Paho's connectTimeout bounds it */
 
-    axis_mqtt_session_emit(out, AXIS_MQTT_DO_CONNECT, 0, NULL);
+    axis_mqtt_actions_emit(out, AXIS_MQTT_DO_CONNECT, 0, NULL);
 }
 
 
@@ -390,7 +382,7 @@ axis_mqtt_session_connect(axis_mqtt_session_t *s,
 
 static void
 axis_mqtt_session_leave(axis_mqtt_session_t *s, uint64_t now,
-    axis_mqtt_session_out_t *out)
+    axis_mqtt_actions_t *out)
 {
     if (s->phase == AXIS_MQTT_SESSION_CONNECTED
         && s->running->farewell)
@@ -399,7 +391,7 @@ axis_mqtt_session_leave(axis_mqtt_session_t *s, uint64_t now,
         s->asking = 0;
         s->timer = now + AXIS_MQTT_GUARD_WAIT;
 
-        axis_mqtt_session_emit(out, AXIS_MQTT_DO_FAREWELL, 0, NULL);
+        axis_mqtt_actions_emit(out, AXIS_MQTT_DO_FAREWELL, 0, NULL);
         return;
     }
 
@@ -411,7 +403,7 @@ axis_mqtt_session_leave(axis_mqtt_session_t *s, uint64_t now,
 
 static void
 axis_mqtt_session_disconnect(axis_mqtt_session_t *s, uint64_t now,
-    axis_mqtt_session_out_t *out)
+    axis_mqtt_actions_t *out)
 {
     if (s->phase != AXIS_MQTT_SESSION_CONNECTED
         && s->phase != AXIS_MQTT_SESSION_FAREWELL)
@@ -424,7 +416,7 @@ axis_mqtt_session_disconnect(axis_mqtt_session_t *s, uint64_t now,
     s->asking = 0;
     s->timer = now + AXIS_MQTT_GUARD_WAIT;
 
-    axis_mqtt_session_emit(out, AXIS_MQTT_DO_DISCONNECT, 0, NULL);
+    axis_mqtt_actions_emit(out, AXIS_MQTT_DO_DISCONNECT, 0, NULL);
 }
 
 
@@ -439,7 +431,7 @@ axis_mqtt_session_disconnect(axis_mqtt_session_t *s, uint64_t now,
  */
 
 static void
-axis_mqtt_session_drop(axis_mqtt_session_t *s, axis_mqtt_session_out_t *out)
+axis_mqtt_session_drop(axis_mqtt_session_t *s, axis_mqtt_actions_t *out)
 {
     if (s->phase == AXIS_MQTT_SESSION_IDLE
         || s->phase == AXIS_MQTT_SESSION_RETRY_WAIT)
@@ -448,14 +440,14 @@ axis_mqtt_session_drop(axis_mqtt_session_t *s, axis_mqtt_session_out_t *out)
     }
 
     if (s->phase != AXIS_MQTT_SESSION_CONNECTING) {
-        axis_mqtt_session_emit(out, AXIS_MQTT_DO_STATUS, 0, NULL);
+        axis_mqtt_actions_emit(out, AXIS_MQTT_DO_STATUS, 0, NULL);
     }
 
     if (s->stopping) {
-        axis_mqtt_session_emit(out, AXIS_MQTT_DO_RELEASE, 0, NULL);
+        axis_mqtt_actions_emit(out, AXIS_MQTT_DO_RELEASE, 0, NULL);
     }
 
-    axis_mqtt_session_emit(out, AXIS_MQTT_DO_DESTROY, 0, NULL);
+    axis_mqtt_actions_emit(out, AXIS_MQTT_DO_DESTROY, 0, NULL);
 
     s->generation++;
     s->phase = AXIS_MQTT_SESSION_IDLE;
@@ -468,7 +460,7 @@ axis_mqtt_session_drop(axis_mqtt_session_t *s, axis_mqtt_session_out_t *out)
 
 static void
 axis_mqtt_session_left(axis_mqtt_session_t *s, uint64_t now,
-    axis_mqtt_session_out_t *out)
+    axis_mqtt_actions_t *out)
 {
     axis_mqtt_session_drop(s, out);
 
@@ -481,7 +473,7 @@ axis_mqtt_session_left(axis_mqtt_session_t *s, uint64_t now,
         return;
     }
 
-    axis_mqtt_session_emit(out, AXIS_MQTT_DO_LOG, AXIS_MQTT_LOG_INFO,
+    axis_mqtt_actions_emit(out, AXIS_MQTT_DO_LOG, AXIS_MQTT_LOG_INFO,
                            "client deactivated");
 }
 
@@ -490,12 +482,12 @@ axis_mqtt_session_left(axis_mqtt_session_t *s, uint64_t now,
 
 static void
 axis_mqtt_session_failed(axis_mqtt_session_t *s, uint64_t now,
-    const char *cause, axis_mqtt_session_out_t *out)
+    const char *cause, axis_mqtt_actions_t *out)
 {
     cause = cause ? cause : "unknown cause";
 
-    if (axis_mqtt_session_new_cause(s, cause)) {
-        axis_mqtt_session_emit(out, AXIS_MQTT_DO_LOG, AXIS_MQTT_LOG_ERR,
+    if (axis_mqtt_causes_new(&s->causes, cause)) {
+        axis_mqtt_actions_emit(out, AXIS_MQTT_DO_LOG, AXIS_MQTT_LOG_ERR,
                                "connecting to %s failed: %s",
                                s->running->uri, cause);
     }
@@ -510,7 +502,7 @@ axis_mqtt_session_failed(axis_mqtt_session_t *s, uint64_t now,
 
 static void
 axis_mqtt_session_lost(axis_mqtt_session_t *s, uint64_t now,
-    axis_mqtt_session_out_t *out)
+    axis_mqtt_actions_t *out)
 {
     axis_mqtt_session_drop(s, out);
 
@@ -549,7 +541,7 @@ axis_mqtt_session_retry(axis_mqtt_session_t *s, uint64_t now)
 
 static void
 axis_mqtt_session_timer_due(axis_mqtt_session_t *s, uint64_t now,
-    axis_mqtt_session_out_t *out)
+    axis_mqtt_actions_t *out)
 {
     switch (s->phase) {
 
@@ -563,7 +555,7 @@ axis_mqtt_session_timer_due(axis_mqtt_session_t *s, uint64_t now,
 
     case AXIS_MQTT_SESSION_CONNECTED:
         if (s->asking) {
-            axis_mqtt_session_emit(out, AXIS_MQTT_DO_LOG, AXIS_MQTT_LOG_WARN,
+            axis_mqtt_actions_emit(out, AXIS_MQTT_DO_LOG, AXIS_MQTT_LOG_WARN,
                                    "connection to %s lost: the broker did "
                                    "not answer within %d s", s->running->uri,
                                    (s->running->keep_alive_interval + 1) / 2);
@@ -574,12 +566,12 @@ axis_mqtt_session_timer_due(axis_mqtt_session_t *s, uint64_t now,
         s->asking = 1;
         s->timer = axis_mqtt_session_half_interval(s, now);
 
-        axis_mqtt_session_emit(out, AXIS_MQTT_DO_ASK, 0, NULL);
+        axis_mqtt_actions_emit(out, AXIS_MQTT_DO_ASK, 0, NULL);
         return;
 
     case AXIS_MQTT_SESSION_FAREWELL:
     case AXIS_MQTT_SESSION_DISCONNECTING:
-        axis_mqtt_session_emit(out, AXIS_MQTT_DO_LOG, AXIS_MQTT_LOG_WARN,
+        axis_mqtt_actions_emit(out, AXIS_MQTT_DO_LOG, AXIS_MQTT_LOG_WARN,
                                "the broker did not acknowledge the %s "
                                "within %d ms",
                                s->phase == AXIS_MQTT_SESSION_FAREWELL
@@ -604,7 +596,7 @@ axis_mqtt_session_timer_due(axis_mqtt_session_t *s, uint64_t now,
 
 static void
 axis_mqtt_session_stop(axis_mqtt_session_t *s, uint64_t now,
-    axis_mqtt_session_out_t *out)
+    axis_mqtt_actions_t *out)
 {
     if (s->stopping) {
         return;
@@ -618,7 +610,7 @@ axis_mqtt_session_stop(axis_mqtt_session_t *s, uint64_t now,
     case AXIS_MQTT_SESSION_RETRY_WAIT:
         s->phase = AXIS_MQTT_SESSION_IDLE;
         s->timer = 0;
-        axis_mqtt_session_emit(out, AXIS_MQTT_DO_RELEASE, 0, NULL);
+        axis_mqtt_actions_emit(out, AXIS_MQTT_DO_RELEASE, 0, NULL);
         return;
 
     case AXIS_MQTT_SESSION_FAREWELL:
@@ -628,7 +620,7 @@ axis_mqtt_session_stop(axis_mqtt_session_t *s, uint64_t now,
 
     case AXIS_MQTT_SESSION_CONNECTING:
     case AXIS_MQTT_SESSION_CONNECTED:
-        axis_mqtt_session_emit(out, AXIS_MQTT_DO_LOG, AXIS_MQTT_LOG_INFO,
+        axis_mqtt_actions_emit(out, AXIS_MQTT_DO_LOG, AXIS_MQTT_LOG_INFO,
                                "disconnecting from %s", s->running->uri);
         axis_mqtt_session_disconnect(s, now, out);
         return;
@@ -649,46 +641,13 @@ axis_mqtt_session_half_interval(axis_mqtt_session_t *s, uint64_t now)
 }
 
 
-static int
-axis_mqtt_session_new_cause(axis_mqtt_session_t *s, const char *cause)
-{
-    unsigned  i;
-    uint32_t  hash;
-
-    /* FNV-1a: a cause is told from another by its words */
-    hash = 2166136261u;
-
-    for ( /* void */ ; *cause; cause++) {
-        hash = (hash ^ (unsigned char) *cause) * 16777619u;
-    }
-
-    for (i = 0; i < s->ncauses; i++) {
-        if (s->causes[i] == hash) {
-            return 0;
-        }
-    }
-
-    if (s->ncauses < AXIS_MQTT_SESSION_CAUSES) {
-        s->causes[s->ncauses++] = hash;
-
-    } else {
-        /* the oldest goes */
-        memmove(&s->causes[0], &s->causes[1],
-                (AXIS_MQTT_SESSION_CAUSES - 1) * sizeof(uint32_t));
-        s->causes[AXIS_MQTT_SESSION_CAUSES - 1] = hash;
-    }
-
-    return 1;
-}
-
-
 /* connected, or told to try again now: back-off and causes start afresh */
 
 static void
 axis_mqtt_session_healthy(axis_mqtt_session_t *s)
 {
     s->backoff = 0;
-    s->ncauses = 0;
+    s->causes.n = 0;
 }
 
 
@@ -727,29 +686,4 @@ axis_mqtt_session_uri(const axis_mqtt_conf_t *conf, char *buf, size_t size)
     snprintf(buf, size, "%s://%s%s%s:%d%s%s",
              axis_mqtt_protocol_name(conf->protocol), open, conf->host,
              close, conf->port, slash, websocket ? conf->basepath : "");
-}
-
-
-static void
-axis_mqtt_session_emit(axis_mqtt_session_out_t *out,
-    axis_mqtt_session_do_e type, int value, const char *fmt, ...)
-{
-    va_list                      args;
-    axis_mqtt_session_action_t  *a;
-
-    if (out->n == AXIS_MQTT_SESSION_ACTIONS) {
-        /* no event makes that many: a bug, shown in the tests */
-        return;
-    }
-
-    a = &out->actions[out->n++];
-    a->type = type;
-    a->value = value;
-    a->text[0] = '\0';
-
-    if (fmt != NULL) {
-        va_start(args, fmt);
-        vsnprintf(a->text, sizeof(a->text), fmt, args);
-        va_end(args);
-    }
 }

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "axis_mqtt_conf.h"
+#include "axis_mqtt_machine.h"
 
 
 /* retries: the first after 500 ms, then one a second through the first
@@ -30,9 +31,7 @@
 /* how long a farewell or a DISCONNECT may wait for the broker */
 #define AXIS_MQTT_GUARD_WAIT        3000
 
-#define AXIS_MQTT_SESSION_CAUSES    8
-#define AXIS_MQTT_SESSION_TEXT_LEN  400
-#define AXIS_MQTT_SESSION_ACTIONS   12
+#define AXIS_MQTT_SESSION_TEXT_LEN  AXIS_MQTT_ACTION_TEXT_LEN
 #define AXIS_MQTT_URI_LEN           (AXIS_MQTT_HOST_LEN                     \
                                      + AXIS_MQTT_STRING_LEN + 32)
 
@@ -90,19 +89,6 @@ typedef enum {
 } axis_mqtt_log_level_e;
 
 
-typedef struct {
-    axis_mqtt_session_do_e   type;
-    int                      value;
-    char                     text[AXIS_MQTT_SESSION_TEXT_LEN];
-} axis_mqtt_session_action_t;
-
-
-typedef struct {
-    axis_mqtt_session_action_t  actions[AXIS_MQTT_SESSION_ACTIONS];
-    unsigned                    n;
-} axis_mqtt_session_out_t;
-
-
 /*
  * A configuration as a session keeps it: packed, with what the session
  * decides by taken out once.  Never changed once made; "desired" and
@@ -130,8 +116,7 @@ typedef struct {
     uint64_t                   failing_since;
     uint32_t                   random;      /* xorshift32 state */
 
-    uint32_t                   causes[AXIS_MQTT_SESSION_CAUSES];
-    unsigned                   ncauses;
+    axis_mqtt_causes_t         causes;      /* logged since connected */
 
     axis_mqtt_session_conf_t  *desired;     /* as saved; NULL: not yet */
     axis_mqtt_session_conf_t  *running;     /* what the client was made of */
@@ -146,7 +131,7 @@ void axis_mqtt_session_free(axis_mqtt_session_t *s);
 
 /* one event in; its actions appended to *out */
 void axis_mqtt_session_handle(axis_mqtt_session_t *s,
-    const axis_mqtt_session_in_t *in, axis_mqtt_session_out_t *out);
+    const axis_mqtt_session_in_t *in, axis_mqtt_actions_t *out);
 
 /* when the timer is due (monotonic ms), 0: no timer */
 uint64_t axis_mqtt_session_timer(const axis_mqtt_session_t *s);

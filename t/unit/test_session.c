@@ -40,11 +40,11 @@ typedef struct {
 
 
 static const char *
-t_words(const axis_mqtt_session_out_t *out, char *line, size_t size)
+t_words(const axis_mqtt_actions_t *out, char *line, size_t size)
 {
     size_t                             len;
     unsigned                           i;
-    const axis_mqtt_session_action_t  *a;
+    const axis_mqtt_action_t  *a;
 
     static const char  *names[] = {
         "connect", "announce", "farewell", "disconnect", "destroy", "ask",
@@ -81,7 +81,7 @@ static const char *
 t_in(t_session_t *t, axis_mqtt_session_in_e type, const char *text)
 {
     axis_mqtt_session_in_t   in;
-    axis_mqtt_session_out_t  out;
+    axis_mqtt_actions_t  out;
 
     memset(&in, 0, sizeof(in));
     in.type = type;
@@ -252,7 +252,7 @@ test_late_events_of_an_old_client(void **unused)
     uint64_t                 old;
     t_session_t              t;
     axis_mqtt_session_in_t   in;
-    axis_mqtt_session_out_t  out;
+    axis_mqtt_actions_t  out;
 
     t_init(&t, 1);
     assert_string_equal(t_save(&t, T_ANNOUNCED, 1), "connect");

@@ -125,6 +125,7 @@ int t_run_session_tests(void);
 int t_run_packed_tests(void);
 int t_run_events_tests(void);
 int t_run_onvif_tests(void);
+int t_run_pull_tests(void);
 
 
 #endif /* _UNIT_H_INCLUDED_ */
