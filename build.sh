@@ -24,7 +24,7 @@ module="$build/ngx_http_axis_mqtt_module.so"
 packages=(
     # the module and its libraries
     gcc make nginx nginx-dev libjansson-dev libpaho-mqtt-dev libssl-dev
-    libxml2-dev
+    libxml2-dev libcurl4-openssl-dev
     # C unit tests
     libcmocka-dev
     # the nginx tests: prove, the harness's Perl modules, real peers
@@ -32,6 +32,8 @@ packages=(
     libtest-longstring-perl liburi-perl libipc-run-perl libwww-perl
     libhttp-message-perl liblwp-protocol-https-perl libio-socket-ssl-perl
     mosquitto mosquitto-clients openssl curl
+    # the stand-in camera (t/lib/camera/camera.py)
+    python3
     # fuzzing and benchmarks
     clang libclang-rt-14-dev wrk valgrind bc iproute2
 )

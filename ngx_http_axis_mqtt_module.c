@@ -47,6 +47,11 @@ typedef struct {
     ngx_flag_t               answers;       /* a location answers the API */
     ngx_flag_t               event_bridge;  /* ... and one event.cgi */
     ngx_uint_t               device;        /* in the runtime's devices */
+
+    /* axis_mqtt_camera: the event service's URL, and who asks it */
+    ngx_str_t                camera;        /* data NULL: not set */
+    ngx_str_t                camera_user;
+    ngx_str_t                camera_password;
 } ngx_http_axis_mqtt_srv_conf_t;
 
 
@@ -115,6 +120,8 @@ static axis_mqtt_shm_ctx_t *ngx_http_axis_mqtt_shm(ngx_http_request_t *r,
     ngx_uint_t *dev);
 
 static ngx_int_t ngx_http_axis_mqtt_init(ngx_conf_t *cf);
+static ngx_uint_t ngx_http_axis_mqtt_same_camera(
+    axis_mqtt_device_conf_t *dc, ngx_http_axis_mqtt_srv_conf_t *ascf);
 static ngx_int_t ngx_http_axis_mqtt_add_device(ngx_conf_t *cf,
     ngx_http_axis_mqtt_main_conf_t *amcf, ngx_array_t *devices,
     ngx_http_axis_mqtt_srv_conf_t *ascf);
@@ -134,6 +141,10 @@ static char *ngx_http_axis_mqtt_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
 static char *ngx_http_axis_mqtt_client(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_axis_mqtt_camera(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_axis_mqtt_read_secret(ngx_conf_t *cf, ngx_str_t *path,
+    ngx_str_t *secret);
 static char *ngx_http_axis_mqtt_check_state_dir(ngx_conf_t *cf,
     ngx_str_t *dir);
 static ngx_int_t ngx_http_axis_mqtt_init_process(ngx_cycle_t *cycle);
@@ -172,6 +183,13 @@ static ngx_command_t  ngx_http_axis_mqtt_commands[] = {
       ngx_conf_set_str_slot,
       NGX_HTTP_SRV_CONF_OFFSET,
       offsetof(ngx_http_axis_mqtt_srv_conf_t, cert_dir),
+      NULL },
+
+    { ngx_string("axis_mqtt_camera"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE123,
+      ngx_http_axis_mqtt_camera,
+      NGX_HTTP_SRV_CONF_OFFSET,
+      0,
       NULL },
 
     { ngx_string("axis_mqtt_client"),
@@ -789,6 +807,23 @@ ngx_http_axis_mqtt_init(ngx_conf_t *cf)
 }
 
 
+/* the same camera, or none on both */
+
+static ngx_uint_t
+ngx_http_axis_mqtt_same_camera(axis_mqtt_device_conf_t *dc,
+    ngx_http_axis_mqtt_srv_conf_t *ascf)
+{
+    if (dc->camera == NULL || ascf->camera.data == NULL) {
+        return dc->camera == NULL && ascf->camera.data == NULL;
+    }
+
+    return ngx_http_axis_mqtt_same(dc->camera, &ascf->camera)
+           && (dc->camera_user ? ngx_http_axis_mqtt_same(dc->camera_user,
+                                                         &ascf->camera_user)
+                               : ascf->camera_user.data == NULL);
+}
+
+
 /* the server's device: a new one, or the one of its serial */
 
 static ngx_int_t
@@ -816,6 +851,14 @@ ngx_http_axis_mqtt_add_device(ngx_conf_t *cf,
 
         /* the same device: its servers must agree on what it is */
 
+        if (!ngx_http_axis_mqtt_same_camera(&dc[i], ascf)) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "axis_mqtt: the servers of device \"%V\" "
+                               "name different cameras (axis_mqtt_camera)",
+                               &ascf->serial);
+            return NGX_ERROR;
+        }
+
         if (!ngx_http_axis_mqtt_same(dc[i].cert_dir, &cert_dir)) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "axis_mqtt: the servers of device \"%V\" "
@@ -841,6 +884,25 @@ ngx_http_axis_mqtt_add_device(ngx_conf_t *cf,
 
     if (dc->serial == NULL || dc->cert_dir == NULL) {
         return NGX_ERROR;
+    }
+
+    dc->camera = NULL;
+    dc->camera_user = NULL;
+    dc->camera_password = NULL;
+
+    if (ascf->camera.data != NULL) {
+        dc->camera = ngx_http_axis_mqtt_cstring(cf, &ascf->camera);
+        dc->camera_user = ascf->camera_user.data
+                          ? ngx_http_axis_mqtt_cstring(cf, &ascf->camera_user)
+                          : NULL;
+        dc->camera_password = ascf->camera_password.data
+                              ? ngx_http_axis_mqtt_cstring(cf,
+                                                   &ascf->camera_password)
+                              : NULL;
+
+        if (dc->camera == NULL) {
+            return NGX_ERROR;
+        }
     }
 
     axis_mqtt_store_name((char *) name, AXIS_MQTT_STORE_NAME_LEN, dc->serial);
@@ -974,6 +1036,12 @@ ngx_http_axis_mqtt_merge_srv_conf(ngx_conf_t *cf, void *parent, void *child)
 
     ngx_conf_merge_str_value(conf->cert_dir, prev->cert_dir,
                              "/etc/nginx/axis-mqtt/certs");
+
+    if (conf->camera.data == NULL) {
+        conf->camera = prev->camera;
+        conf->camera_user = prev->camera_user;
+        conf->camera_password = prev->camera_password;
+    }
 
     return ngx_http_axis_mqtt_check_serial(cf, &conf->serial);
 }
@@ -1133,6 +1201,168 @@ ngx_http_axis_mqtt_apis(ngx_http_request_t *r)
     ascf = ngx_http_get_module_srv_conf(r, ngx_http_axis_mqtt_module);
 
     return ascf->event_bridge ? AXIS_MQTT_DISCOVERY_EVENTS : 0;
+}
+
+
+/*
+ * axis_mqtt_camera URL [user=NAME] [password_file=PATH]: the legacy
+ * camera of the server's device; its events come from URL/onvif/services.
+ * The password is read here, once (the file may be root's alone), and is
+ * never shown again.
+ */
+
+static char *
+ngx_http_axis_mqtt_camera(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_axis_mqtt_srv_conf_t  *ascf = conf;
+
+    u_char      *p;
+    size_t       len;
+    ngx_str_t   *value, url, path;
+    ngx_uint_t   i;
+
+    if (ascf->camera.data != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    url = value[1];
+
+    /* without a path of its own: the camera's event service is added */
+    while (url.len > 0 && url.data[url.len - 1] == '/') {
+        url.len--;
+    }
+
+    len = url.len > 8 && ngx_strncmp(url.data, "https://", 8) == 0 ? 8
+          : url.len > 7 && ngx_strncmp(url.data, "http://", 7) == 0 ? 7 : 0;
+
+    if (len == 0 || url.len == len
+        || ngx_strlchr(url.data + len, url.data + url.len, '/') != NULL
+        || ngx_strlchr(url.data, url.data + url.len, '@') != NULL)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "axis_mqtt_camera: \"%V\" is not a camera's "
+                           "address such as http://10.0.0.11 or "
+                           "https://camera-1:8443", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    ascf->camera.len = url.len + sizeof("/onvif/services") - 1;
+    ascf->camera.data = ngx_pnalloc(cf->pool, ascf->camera.len);
+
+    if (ascf->camera.data == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    p = ngx_cpymem(ascf->camera.data, url.data, url.len);
+    ngx_memcpy(p, "/onvif/services", sizeof("/onvif/services") - 1);
+
+    ngx_str_null(&ascf->camera_user);
+    ngx_str_null(&ascf->camera_password);
+
+    for (i = 2; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "user=", 5) == 0
+            && value[i].len > 5)
+        {
+            ascf->camera_user.data = value[i].data + 5;
+            ascf->camera_user.len = value[i].len - 5;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "password_file=", 14) == 0
+            && value[i].len > 14)
+        {
+            path.data = value[i].data + 14;
+            path.len = value[i].len - 14;
+
+            if (ngx_http_axis_mqtt_read_secret(cf, &path,
+                                               &ascf->camera_password)
+                != NGX_CONF_OK)
+            {
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "axis_mqtt_camera: \"%V\" is neither user=NAME "
+                           "nor password_file=PATH", &value[i]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (ascf->camera_password.data != NULL && ascf->camera_user.data == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "axis_mqtt_camera: a password_file needs a user=");
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* a file's first line, read at configuration time */
+
+static char *
+ngx_http_axis_mqtt_read_secret(ngx_conf_t *cf, ngx_str_t *path,
+    ngx_str_t *secret)
+{
+    u_char     buf[1025];
+    ssize_t    n;
+    ngx_fd_t   fd;
+    ngx_err_t  err;
+
+    if (ngx_conf_full_name(cf->cycle, path, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    fd = ngx_open_file(path->data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+
+    if (fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "axis_mqtt_camera: the password_file \"%V\" "
+                           "cannot be opened", path);
+        return NGX_CONF_ERROR;
+    }
+
+    n = read(fd, buf, sizeof(buf));
+    err = ngx_errno;
+    (void) ngx_close_file(fd);
+
+    if (n == -1) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, err,
+                           "axis_mqtt_camera: the password_file \"%V\" "
+                           "cannot be read", path);
+        return NGX_CONF_ERROR;
+    }
+
+    /* the first line: a trailing newline is the editor's, not the password */
+    secret->len = 0;
+
+    while ((size_t) n > secret->len && buf[secret->len] != '\n'
+           && buf[secret->len] != '\r')
+    {
+        secret->len++;
+    }
+
+    if (secret->len == 0 || secret->len == sizeof(buf)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "axis_mqtt_camera: the password_file \"%V\" "
+                           "must hold a password of 1 to %d bytes", path,
+                           (int) sizeof(buf) - 1);
+        return NGX_CONF_ERROR;
+    }
+
+    secret->data = ngx_pnalloc(cf->pool, secret->len);
+    if (secret->data == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memcpy(secret->data, buf, secret->len);
+    ngx_explicit_memzero(buf, sizeof(buf));
+
+    return NGX_CONF_OK;
 }
 
 

@@ -54,6 +54,7 @@ typedef struct {
     axis_mqtt_device_conf_t  *conf;
     axis_mqtt_session_t       session;
     MQTTAsync                 client;       /* NULL: none */
+    ngx_uint_t                events_dropped;   /* the broker away */
 } axis_mqtt_device_t;
 
 
@@ -77,6 +78,7 @@ typedef struct {
     axis_mqtt_device_t       *devices;
     ngx_uint_t                ndevices;
     ngx_msec_t                kick_at;      /* 0: no client connecting */
+    ngx_msec_t                kick_sent;    /* 0: its answer is back */
 
     /*
      * What is being handed to Paho, for one device at a time: the state
@@ -110,6 +112,8 @@ static void axis_mqtt_bridge_connect(axis_mqtt_bridge_t *b,
     axis_mqtt_device_t *d);
 static void axis_mqtt_bridge_running(axis_mqtt_bridge_t *b,
     axis_mqtt_device_t *d);
+static void axis_mqtt_bridge_send_events(axis_mqtt_bridge_t *b,
+    axis_mqtt_mail_t *mail);
 static ngx_int_t axis_mqtt_bridge_publish(axis_mqtt_bridge_t *b,
     axis_mqtt_device_t *d, axis_mqtt_announcement_e which,
     MQTTAsync_responseOptions *resp);
@@ -332,6 +336,7 @@ axis_mqtt_bridge_main(void *data)
         d->index = i;
         d->conf = &b->shm->rt->devices[i];
         d->client = NULL;
+        d->events_dropped = 0;
 
         /* the jitter's seed: devices that lost one broker retry apart */
         axis_mqtt_session_init(&d->session,
@@ -371,6 +376,8 @@ axis_mqtt_bridge_main(void *data)
             axis_mqtt_bridge_feed(b, d, AXIS_MQTT_IN_CONFIGURED, 0,
                                   &b->state, NULL);
         }
+
+        axis_mqtt_bridge_send_events(b, mail);
 
         /* a session acts only on a timer that is due */
         axis_mqtt_bridge_feed_all(b, AXIS_MQTT_IN_TIMER);
@@ -447,6 +454,10 @@ axis_mqtt_bridge_event(axis_mqtt_bridge_t *b, axis_mqtt_device_t *d,
     char  tls[AXIS_MQTT_CAUSE_LEN], cause[AXIS_MQTT_SESSION_TEXT_LEN];
 
     if (ev->type != AXIS_MQTT_IN_CONNECT_FAILED) {
+        if (ev->type == AXIS_MQTT_IN_ALIVE) {
+            b->kick_sent = 0;
+        }
+
         axis_mqtt_bridge_feed(b, d, ev->type, ev->generation, NULL, NULL);
         return;
     }
@@ -631,6 +642,66 @@ failed:
 }
 
 
+/*
+ * The cameras' events, each on its device's client when it is connected;
+ * the others are dropped and counted, and said once the device is
+ * connected again (events are news: late ones are not delivered).
+ */
+
+static void
+axis_mqtt_bridge_send_events(axis_mqtt_bridge_t *b, axis_mqtt_mail_t *mail)
+{
+    int                    rc;
+    axis_mqtt_device_t    *d;
+    axis_mqtt_outgoing_t  *m, *next;
+    MQTTAsync_message      msg = MQTTAsync_message_initializer;
+
+    if (mail->outgoing_dropped) {
+        axis_mqtt_log(b->log, NGX_LOG_WARN,
+                      "axis_mqtt: %ui camera events dropped: too many "
+                      "waiting for the MQTT clients", mail->outgoing_dropped);
+    }
+
+    for (m = mail->outgoing; m != NULL; m = next) {
+        next = m->next;
+        d = &b->devices[m->dev];
+
+        if (d->client == NULL || !axis_mqtt_session_connected(&d->session)) {
+            d->events_dropped++;
+            free(m);
+            continue;
+        }
+
+        if (d->events_dropped) {
+            axis_mqtt_log(b->log, NGX_LOG_WARN,
+                          "axis_mqtt: device %s: %ui camera events were "
+                          "dropped while the broker was away",
+                          d->conf->serial, d->events_dropped);
+            d->events_dropped = 0;
+        }
+
+        msg.payload = m->payload;
+        msg.payloadlen = (int) ngx_strlen(m->payload);
+        msg.qos = m->qos;
+        msg.retained = m->retain;
+
+        /* Paho copies the topic and the payload */
+        rc = MQTTAsync_sendMessage(d->client, m->topic, &msg, NULL);
+
+        if (rc != MQTTASYNC_SUCCESS) {
+            axis_mqtt_log(b->log, NGX_LOG_WARN,
+                          "axis_mqtt: device %s: a camera event could not "
+                          "be sent: %s", d->conf->serial,
+                          MQTTAsync_strerror(rc));
+        }
+
+        free(m);
+    }
+
+    mail->outgoing = NULL;
+}
+
+
 /* the configuration the device's client is made of, into b->state */
 
 static void
@@ -748,6 +819,14 @@ axis_mqtt_bridge_kick(axis_mqtt_bridge_t *b)
         return;
     }
 
+    /* one question out at a time (or a lost one given up after 100 ms) */
+    if (b->kick_sent != 0
+        && (ngx_msec_int_t) (axis_mqtt_now() - b->kick_sent) < 100)
+    {
+        return;
+    }
+
+    b->kick_sent = axis_mqtt_now();
     axis_mqtt_bridge_ask(connected);
 }
 

@@ -21,7 +21,7 @@ static json_t *axis_mqtt_event_items(const axis_mqtt_items_t *items);
 
 
 int
-axis_mqtt_event_topic(const axis_mqtt_event_t *ev,
+axis_mqtt_event_topic(const axis_mqtt_notification_t *ev,
     const axis_mqtt_event_conf_t *pub, const char *device_topic_prefix,
     char *buf, size_t size)
 {
@@ -114,7 +114,7 @@ axis_mqtt_event_append(char *buf, size_t size, size_t *len, const char *a,
 
 
 char *
-axis_mqtt_event_payload(const axis_mqtt_event_t *ev,
+axis_mqtt_event_payload(const axis_mqtt_notification_t *ev,
     const axis_mqtt_event_conf_t *pub, const char *serial)
 {
     char                     *text;
@@ -206,7 +206,7 @@ axis_mqtt_event_ns(const axis_mqtt_level_t *level)
 
 
 int
-axis_mqtt_event_retained(const axis_mqtt_event_t *ev, int retain)
+axis_mqtt_event_retained(const axis_mqtt_notification_t *ev, int retain)
 {
     switch (retain) {
 

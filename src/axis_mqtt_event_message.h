@@ -23,16 +23,16 @@
  * its length, or -1 when it cannot be an MQTT topic (a wildcard or a NUL
  * in a name or value, too long): such an event is not published.
  */
-int axis_mqtt_event_topic(const axis_mqtt_event_t *ev,
+int axis_mqtt_event_topic(const axis_mqtt_notification_t *ev,
     const axis_mqtt_event_conf_t *pub, const char *device_topic_prefix,
     char *buf, size_t size);
 
 /* {"topic":"onvif:Device/axis:IO/Port","timestamp":...,"message":{...}} */
-char *axis_mqtt_event_payload(const axis_mqtt_event_t *ev,
+char *axis_mqtt_event_payload(const axis_mqtt_notification_t *ev,
     const axis_mqtt_event_conf_t *pub, const char *serial);
 
 /* 1: a filter with this retain policy publishes the event retained */
-int axis_mqtt_event_retained(const axis_mqtt_event_t *ev, int retain);
+int axis_mqtt_event_retained(const axis_mqtt_notification_t *ev, int retain);
 
 
 #endif /* _AXIS_MQTT_EVENT_MESSAGE_H_INCLUDED_ */

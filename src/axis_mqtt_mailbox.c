@@ -30,6 +30,11 @@ typedef struct {
     ngx_uint_t               capacity;
     ngx_uint_t               dropped;
 
+    axis_mqtt_outgoing_t    *outgoing;      /* the camera thread's, FIFO */
+    axis_mqtt_outgoing_t   **outgoing_last;
+    ngx_uint_t               noutgoing;
+    ngx_uint_t               outgoing_dropped;
+
     char                   (*tls_error)[AXIS_MQTT_CAUSE_LEN];
     uint64_t                *tls_error_generation;
 
@@ -88,6 +93,7 @@ axis_mqtt_mailbox_open(ngx_uint_t ndevices)
     mb->stopped = 0;
     mb->nevents = 0;
     mb->dropped = 0;
+    mb->outgoing_last = &mb->outgoing;
     ngx_memzero(mb->next_set, ndevices);
     ngx_memzero(mb->connected, ndevices);
     ngx_memzero(mb->connected_set, ndevices);
@@ -128,6 +134,56 @@ axis_mqtt_mailbox_apply(ngx_uint_t dev, const axis_mqtt_state_t *state)
     free(old);
 
     return NGX_OK;
+}
+
+
+ngx_int_t
+axis_mqtt_mailbox_publish(ngx_uint_t dev, const char *topic,
+    const char *payload, int qos, int retain)
+{
+    size_t                 tlen, plen;
+    ngx_int_t              rc;
+    axis_mqtt_outgoing_t  *m;
+    axis_mqtt_mailbox_t   *mb = &axis_mqtt_mailbox;
+
+    tlen = ngx_strlen(topic);
+    plen = ngx_strlen(payload);
+
+    m = malloc(sizeof(axis_mqtt_outgoing_t) + tlen + plen + 1);
+    if (m == NULL) {
+        return NGX_ERROR;
+    }
+
+    m->next = NULL;
+    m->dev = dev;
+    m->qos = qos;
+    m->retain = retain;
+    ngx_memcpy(m->topic, topic, tlen + 1);
+    m->payload = m->topic + tlen + 1;
+    ngx_memcpy(m->payload, payload, plen + 1);
+
+    pthread_mutex_lock(&mb->lock);
+
+    if (mb->noutgoing < AXIS_MQTT_MAILBOX_OUTGOING_MAX
+        && mb->outgoing_last != NULL)
+    {
+        *mb->outgoing_last = m;
+        mb->outgoing_last = &m->next;
+        mb->noutgoing++;
+        pthread_cond_signal(&mb->cond);
+        m = NULL;
+        rc = NGX_OK;
+
+    } else {
+        mb->outgoing_dropped++;
+        rc = NGX_DECLINED;
+    }
+
+    pthread_mutex_unlock(&mb->lock);
+
+    free(m);
+
+    return rc;
 }
 
 
@@ -220,6 +276,13 @@ axis_mqtt_mailbox_take(ngx_msec_t deadline, axis_mqtt_mail_t *mail)
     mail->stop = mb->stop && !mb->stop_taken;
     mb->stop_taken |= mb->stop;
 
+    mail->outgoing = mb->outgoing;
+    mail->outgoing_dropped = mb->outgoing_dropped;
+    mb->outgoing = NULL;
+    mb->outgoing_last = &mb->outgoing;
+    mb->noutgoing = 0;
+    mb->outgoing_dropped = 0;
+
     pthread_mutex_unlock(&mb->lock);
 }
 
@@ -247,7 +310,7 @@ axis_mqtt_mailbox_has_mail(axis_mqtt_mailbox_t *mb)
 {
     ngx_uint_t  i;
 
-    if (mb->nevents || (mb->stop && !mb->stop_taken)) {
+    if (mb->nevents || (mb->stop && !mb->stop_taken) || mb->outgoing) {
         return 1;
     }
 

@@ -48,8 +48,31 @@ typedef struct {
 } axis_mqtt_event_t;
 
 
+/*
+ * A camera's event for a device's client, from the camera thread (the
+ * topic, then the payload, in the same allocation).  Published by the
+ * bridge if the client is connected, else dropped and counted.
+ */
+typedef struct axis_mqtt_outgoing_s  axis_mqtt_outgoing_t;
+
+struct axis_mqtt_outgoing_s {
+    axis_mqtt_outgoing_t    *next;
+    ngx_uint_t               dev;
+    int                      qos;
+    int                      retain;
+    char                    *payload;
+    char                     topic[1];
+};
+
+/* messages waiting for the bridge, at most: more are dropped */
+#define AXIS_MQTT_MAILBOX_OUTGOING_MAX       8192
+
+
 /* what the bridge thread takes out of the mailbox in one go */
 typedef struct {
+    axis_mqtt_outgoing_t    *outgoing;      /* in the order posted; freed
+                                               by the taker */
+    ngx_uint_t               outgoing_dropped;
     axis_mqtt_event_t       *events;        /* room for the mailbox's */
     ngx_uint_t               nevents;
     ngx_uint_t              *changed;       /* devices with a new state */
@@ -69,6 +92,10 @@ ngx_uint_t axis_mqtt_mailbox_capacity(void);
 ngx_int_t axis_mqtt_mailbox_apply(ngx_uint_t dev,
     const axis_mqtt_state_t *state);
 void axis_mqtt_mailbox_stop(void);
+
+/* the camera thread's side: NGX_DECLINED the box is full, NGX_ERROR memory */
+ngx_int_t axis_mqtt_mailbox_publish(ngx_uint_t dev, const char *topic,
+    const char *payload, int qos, int retain);
 ngx_uint_t axis_mqtt_mailbox_stopped(void);
 
 /*

@@ -44,9 +44,9 @@ static xmlNode *axis_mqtt_onvif_child(xmlNode *node, const char *name);
 static int axis_mqtt_onvif_is(xmlNode *node, const char *name);
 static void axis_mqtt_onvif_fault(xmlNode *fault, char *buf, size_t size);
 static int axis_mqtt_onvif_event(axis_mqtt_notifications_t *out,
-    xmlNode *msg, axis_mqtt_event_t *ev);
+    xmlNode *msg, axis_mqtt_notification_t *ev);
 static int axis_mqtt_onvif_topic(axis_mqtt_notifications_t *out,
-    xmlNode *topic, axis_mqtt_event_t *ev);
+    xmlNode *topic, axis_mqtt_notification_t *ev);
 static int axis_mqtt_onvif_items(axis_mqtt_notifications_t *out,
     xmlNode *node, axis_mqtt_items_t *items);
 static const char *axis_mqtt_onvif_keep(axis_mqtt_notifications_t *out,
@@ -429,12 +429,12 @@ axis_mqtt_notifications_free(axis_mqtt_notifications_t *n)
 
 static int
 axis_mqtt_onvif_event(axis_mqtt_notifications_t *out, xmlNode *msg,
-    axis_mqtt_event_t *ev)
+    axis_mqtt_notification_t *ev)
 {
     xmlChar  *attr;
     xmlNode  *topic, *message, *node;
 
-    memset(ev, 0, offsetof(axis_mqtt_event_t, source));
+    memset(ev, 0, offsetof(axis_mqtt_notification_t, source));
     ev->source.n = 0;
     ev->key.n = 0;
     ev->data.n = 0;
@@ -501,7 +501,7 @@ axis_mqtt_onvif_event(axis_mqtt_notifications_t *out, xmlNode *msg,
 
 static int
 axis_mqtt_onvif_topic(axis_mqtt_notifications_t *out, xmlNode *topic,
-    axis_mqtt_event_t *ev)
+    axis_mqtt_notification_t *ev)
 {
     int                 rc;
     char               *text, *p, *end, *slash, *colon;

@@ -70,14 +70,14 @@ typedef struct {
     axis_mqtt_items_t        source;
     axis_mqtt_items_t        key;
     axis_mqtt_items_t        data;
-} axis_mqtt_event_t;
+} axis_mqtt_notification_t;
 
 
 /* the events of one response; their strings live in "strings" */
 typedef struct {
     unsigned                 n;
     unsigned                 skipped;   /* notifications not understood */
-    axis_mqtt_event_t        events[AXIS_MQTT_ONVIF_EVENTS];
+    axis_mqtt_notification_t        events[AXIS_MQTT_ONVIF_EVENTS];
     char                    *strings;
     size_t                   size;
     size_t                   used;

@@ -11,6 +11,7 @@
 #include "axis_mqtt_owner.h"
 #include "axis_mqtt_store.h"
 #include "axis_mqtt_bridge.h"
+#include "axis_mqtt_camera.h"
 #include "axis_mqtt_waiter.h"
 
 
@@ -166,10 +167,16 @@ axis_mqtt_owner_acquire(axis_mqtt_owner_t *own)
                       "axis_mqtt: the MQTT clients could not start");
     }
 
+    if (axis_mqtt_camera_start(own->shm->rt, own->log) != NGX_OK) {
+        ngx_log_error(NGX_LOG_ALERT, own->log, 0,
+                      "axis_mqtt: the cameras' events could not start");
+    }
+
     for (i = 0; i < own->shm->rt->ndevices; i++) {
         axis_mqtt_shm_saved(own->shm, i, &own->command, &version,
                             &connected);
         axis_mqtt_bridge_apply(i, &own->command);
+        axis_mqtt_camera_apply(i, &own->command);
     }
 
     /* commands may have waited for an owner */
@@ -295,6 +302,7 @@ axis_mqtt_owner_run_commands(axis_mqtt_owner_t *own)
 
             if (err.code == AXIS_MQTT_OK) {
                 axis_mqtt_bridge_apply(i, &own->command);
+                axis_mqtt_camera_apply(i, &own->command);
             }
         }
     }
@@ -351,6 +359,7 @@ axis_mqtt_owner_quit(axis_mqtt_owner_t *own)
     own->quitting = 1;
 
     axis_mqtt_bridge_stop();
+    axis_mqtt_camera_stop();
 
     if (axis_mqtt_bridge_stopped()
         || ngx_handle_read_event(c->read, 0) != NGX_OK)
@@ -416,6 +425,9 @@ axis_mqtt_owner_let_go(axis_mqtt_owner_t *own)
 
     /* the thread may write to the wake FIFO until it ends */
     axis_mqtt_bridge_join();
+
+    /* the cameras' unsubscribes, bounded, after the lock: off the path */
+    axis_mqtt_camera_join();
 
     if (own->wake != NULL) {
         ngx_close_connection(own->wake);

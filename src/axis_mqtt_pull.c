@@ -171,7 +171,15 @@ axis_mqtt_pull_failed(axis_mqtt_pull_t *p, uint64_t now, const char *cause,
     cause = cause ? cause : "unknown cause";
 
     if (p->stopping) {
-        /* a request cut short: the subscription ends by itself */
+        /* a pull or renewal cut short: the subscription is still there */
+        if (p->phase == AXIS_MQTT_PULL_PULLING
+            || p->phase == AXIS_MQTT_PULL_RENEWING)
+        {
+            axis_mqtt_pull_request(p, AXIS_MQTT_PULL_UNSUBSCRIBING,
+                                   AXIS_MQTT_PULL_DO_UNSUBSCRIBE, out);
+            return;
+        }
+
         axis_mqtt_pull_idle(p, out);
         return;
     }

@@ -91,6 +91,13 @@ axis_mqtt_session_timer(const axis_mqtt_session_t *s)
 
 
 int
+axis_mqtt_session_connected(const axis_mqtt_session_t *s)
+{
+    return s->phase == AXIS_MQTT_SESSION_CONNECTED;
+}
+
+
+int
 axis_mqtt_session_released(const axis_mqtt_session_t *s)
 {
     /* a stopping session never connects again */

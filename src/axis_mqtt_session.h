@@ -136,6 +136,9 @@ void axis_mqtt_session_handle(axis_mqtt_session_t *s,
 /* when the timer is due (monotonic ms), 0: no timer */
 uint64_t axis_mqtt_session_timer(const axis_mqtt_session_t *s);
 
+/* connected: what is published now reaches the broker */
+int axis_mqtt_session_connected(const axis_mqtt_session_t *s);
+
 /* stopped, and its client gone: it no longer keeps the owner */
 int axis_mqtt_session_released(const axis_mqtt_session_t *s);
 

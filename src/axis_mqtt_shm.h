@@ -72,6 +72,9 @@ typedef struct {
     char                    *serial;        /* NUL-terminated */
     char                    *cert_dir;
     char                    *store_name;    /* client-<serial>.json */
+    char                    *camera;        /* its event service; NULL */
+    char                    *camera_user;   /* NULL: none */
+    char                    *camera_password;   /* never shown */
 } axis_mqtt_device_conf_t;
 
 

@@ -18,7 +18,7 @@ static const char *axis_mqtt_topic_path(const char *p, const char *end);
 static const char *axis_mqtt_topic_step(const char *p, const char *end);
 static int axis_mqtt_topic_prefix(const char *p, size_t len);
 static int axis_mqtt_topic_path_match(const char *p, const char *end,
-    const axis_mqtt_event_t *ev);
+    const axis_mqtt_notification_t *ev);
 
 
 int
@@ -148,7 +148,7 @@ axis_mqtt_topic_prefix(const char *p, size_t len)
 
 
 int
-axis_mqtt_topic_filter_match(const char *filter, const axis_mqtt_event_t *ev)
+axis_mqtt_topic_filter_match(const char *filter, const axis_mqtt_notification_t *ev)
 {
     const char  *p, *bar;
 
@@ -170,7 +170,7 @@ axis_mqtt_topic_filter_match(const char *filter, const axis_mqtt_event_t *ev)
 
 static int
 axis_mqtt_topic_path_match(const char *p, const char *end,
-    const axis_mqtt_event_t *ev)
+    const axis_mqtt_notification_t *ev)
 {
     int                       below;
     size_t                    len;

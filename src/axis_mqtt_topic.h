@@ -24,7 +24,7 @@ int axis_mqtt_topic_filter_valid(const char *s, size_t len);
 
 /* 1: the event's topic is one the (valid) filter names */
 int axis_mqtt_topic_filter_match(const char *filter,
-    const axis_mqtt_event_t *ev);
+    const axis_mqtt_notification_t *ev);
 
 
 #endif /* _AXIS_MQTT_TOPIC_H_INCLUDED_ */

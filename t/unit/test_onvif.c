@@ -96,7 +96,7 @@ t_parse(const char *xml, char *cause)
 static void
 test_onvif_parse(void **unused)
 {
-    const axis_mqtt_event_t  *ev;
+    const axis_mqtt_notification_t  *ev;
 
     assert_int_equal(t_parse(T_ENVELOPE_OPEN T_PORT T_VIRTUAL T_ALERT
                              T_ENVELOPE_CLOSE, NULL), 0);
@@ -219,7 +219,7 @@ static void
 test_onvif_filters_match(void **unused)
 {
     size_t                    i;
-    const axis_mqtt_event_t  *port, *virt, *alert;
+    const axis_mqtt_notification_t  *port, *virt, *alert;
 
     static const struct {
         const char  *filter;

@@ -203,12 +203,21 @@ test_pull_not_wanted_and_stop(void **unused)
     assert_string_equal(t_failed(&t, "the camera did not answer"), "create");
     assert_string_equal(t_created(&t, 60000), "pull");
 
-    /* the owner quits while pulling: the pull is cut short, then done */
+    /* the owner quits while pulling: the pull is cut short, unsubscribed */
     assert_string_equal(t_stop(&t), "");
-    assert_string_equal(t_failed(&t, "stopped"), "release");
+    assert_string_equal(t_failed(&t, "stopped"), "unsubscribe");
+    assert_string_equal(t_failed(&t, "the camera did not answer"),
+                        "release");
     assert_int_equal(axis_mqtt_pull_busy(&t.p), 0);
 
+    /* cut short while creating: nothing to unsubscribe */
+    t_init(&t);
+    t_wanted(&t, 1);
+    assert_string_equal(t_stop(&t), "");
+    assert_string_equal(t_failed(&t, "stopped"), "release");
+
     /* stopped: nothing is made again */
+    assert_string_equal(t_wanted(&t, 0), "");
     assert_string_equal(t_wanted(&t, 1), "");
 
     /* a pull that comes back while quitting: unsubscribed, then let go */

@@ -1,0 +1,31 @@
+
+/*
+ * The cameras' events: one thread for every device that has a camera
+ * (axis_mqtt_camera), with libcurl's multi interface, keeps each device's
+ * PullPoint subscription (axis_mqtt_pull.c decides, this carries out),
+ * and hands the events that match the device's publication to the bridge
+ * (axis_mqtt_mailbox_publish()).  Started and stopped by the owner.
+ */
+
+#ifndef _AXIS_MQTT_CAMERA_H_INCLUDED_
+#define _AXIS_MQTT_CAMERA_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+#include "axis_mqtt_shm.h"
+
+
+/* the thread, if a device has a camera; NGX_ERROR: it could not start */
+ngx_int_t axis_mqtt_camera_start(axis_mqtt_runtime_t *rt, ngx_log_t *log);
+
+/* a device's saved state (at start, or changed): subscribe or not */
+void axis_mqtt_camera_apply(ngx_uint_t dev, const axis_mqtt_state_t *state);
+
+/* the owner quits: unsubscribed (bounded), then the thread ends */
+void axis_mqtt_camera_stop(void);
+void axis_mqtt_camera_join(void);
+
+
+#endif /* _AXIS_MQTT_CAMERA_H_INCLUDED_ */
