@@ -23,7 +23,7 @@
 #define FUZZ_PREFIX  "axis/ACCC8E012345"
 
 
-static void fuzz_event(const axis_mqtt_event_t *ev, int variant);
+static void fuzz_event(const axis_mqtt_notification_t *ev, int variant);
 static void fuzz_fail(int line, const char *check)
     __attribute__((noreturn));
 
@@ -89,7 +89,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 
 static void
-fuzz_event(const axis_mqtt_event_t *ev, int variant)
+fuzz_event(const axis_mqtt_notification_t *ev, int variant)
 {
     int                     len;
     char                   *payload, filter[4096];
