@@ -29,6 +29,7 @@
 #include <jansson.h>
 
 #include "axis_mqtt_bridge.h"
+#include "axis_mqtt_camera.h"
 #include "axis_mqtt_log.h"
 #include "axis_mqtt_mailbox.h"
 #include "axis_mqtt_message.h"
@@ -561,6 +562,11 @@ axis_mqtt_bridge_run(axis_mqtt_bridge_t *b, axis_mqtt_device_t *d,
 
         case AXIS_MQTT_DO_STATUS:
             axis_mqtt_mailbox_set_status(d->index, a->value, b->wake_fd);
+
+            if (a->value) {
+                /* what the broker retained may be gone: the states again */
+                axis_mqtt_camera_refresh(d->index);
+            }
             break;
 
         case AXIS_MQTT_DO_LOG:

@@ -66,6 +66,7 @@ typedef struct {
     /* the inbox: the event loop's and the thread's, under "lock" */
     pthread_mutex_t             lock;
     axis_mqtt_packed_t        **next;       /* each device's latest state */
+    u_char                     *refresh;    /* each device's client is back */
     ngx_uint_t                  stop;
 
     /* set before the thread starts, then the thread's */
@@ -128,10 +129,13 @@ axis_mqtt_camera_start(axis_mqtt_runtime_t *rt, ngx_log_t *log)
     }
 
     c->next = calloc(rt->ndevices, sizeof(axis_mqtt_packed_t *));
+    c->refresh = calloc(rt->ndevices, 1);
     c->devices = calloc(rt->ndevices, sizeof(axis_mqtt_camera_dev_t));
     c->multi = curl_multi_init();
 
-    if (c->next == NULL || c->devices == NULL || c->multi == NULL) {
+    if (c->next == NULL || c->refresh == NULL || c->devices == NULL
+        || c->multi == NULL)
+    {
         return NGX_ERROR;
     }
 
@@ -190,6 +194,23 @@ axis_mqtt_camera_apply(ngx_uint_t dev, const axis_mqtt_state_t *state)
     pthread_mutex_unlock(&c->lock);
 
     free(old);
+    curl_multi_wakeup(c->multi);
+}
+
+
+void
+axis_mqtt_camera_refresh(ngx_uint_t dev)
+{
+    axis_mqtt_camera_t  *c = &axis_mqtt_camera;
+
+    if (!c->started || c->rt->devices[dev].camera == NULL) {
+        return;
+    }
+
+    pthread_mutex_lock(&c->lock);
+    c->refresh[dev] = 1;
+    pthread_mutex_unlock(&c->lock);
+
     curl_multi_wakeup(c->multi);
 }
 
@@ -331,6 +352,7 @@ static void
 axis_mqtt_camera_take(axis_mqtt_camera_t *c, ngx_uint_t *stop)
 {
     int                      wanted;
+    u_char                   refresh;
     ngx_uint_t               i;
     axis_mqtt_packed_t      *packed;
     axis_mqtt_camera_dev_t  *d;
@@ -339,13 +361,20 @@ axis_mqtt_camera_take(axis_mqtt_camera_t *c, ngx_uint_t *stop)
         pthread_mutex_lock(&c->lock);
         packed = c->next[i];
         c->next[i] = NULL;
+        refresh = c->refresh[i];
+        c->refresh[i] = 0;
         pthread_mutex_unlock(&c->lock);
+
+        d = &c->devices[i];
+
+        if (refresh) {
+            axis_mqtt_camera_feed(c, d, AXIS_MQTT_PULL_IN_REFRESH, 0, 0,
+                                  NULL);
+        }
 
         if (packed == NULL) {
             continue;
         }
-
-        d = &c->devices[i];
 
         /* only the camera's apply() packs it */
         (void) axis_mqtt_state_unpack(&c->state, packed);

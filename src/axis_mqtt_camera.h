@@ -23,6 +23,13 @@ ngx_int_t axis_mqtt_camera_start(axis_mqtt_runtime_t *rt, ngx_log_t *log);
 /* a device's saved state (at start, or changed): subscribe or not */
 void axis_mqtt_camera_apply(ngx_uint_t dev, const axis_mqtt_state_t *state);
 
+/*
+ * The device's client is connected (again): the camera's current states
+ * are published anew (the subscription is made again, which starts with
+ * them), once the request in flight is done.  Any thread.
+ */
+void axis_mqtt_camera_refresh(ngx_uint_t dev);
+
 /* the owner quits: unsubscribed (bounded), then the thread ends */
 void axis_mqtt_camera_stop(void);
 void axis_mqtt_camera_join(void);

@@ -7,6 +7,8 @@
  *   any request --failed--> RETRY_WAIT --timer--> CREATING
  *   PULLING, RENEWING --done, no longer wanted or stopping--> UNSUBSCRIBING
  *   UNSUBSCRIBING --done--> IDLE, then as wanted
+ *   PULLING --refresh, done--> UNSUBSCRIBING --done--> CREATING (the
+ *   states come first on a new subscription)
  *
  * One request at a time: a change of mind is acted on when the request in
  * flight is done.  A pull returns at the latest after its timeout, so
@@ -107,6 +109,15 @@ axis_mqtt_pull_handle(axis_mqtt_pull_t *p, const axis_mqtt_pull_input_t *in,
         }
         break;
 
+    case AXIS_MQTT_PULL_IN_REFRESH:
+        /* a subscription being made starts with the states anyway */
+        if (p->phase == AXIS_MQTT_PULL_PULLING
+            || p->phase == AXIS_MQTT_PULL_RENEWING)
+        {
+            p->refresh = 1;
+        }
+        break;
+
     case AXIS_MQTT_PULL_IN_STOP:
         if (p->stopping) {
             break;
@@ -204,7 +215,9 @@ static void
 axis_mqtt_pull_next(axis_mqtt_pull_t *p, uint64_t now,
     axis_mqtt_actions_t *out)
 {
-    if (p->stopping || !p->wanted) {
+    if (p->stopping || !p->wanted || p->refresh) {
+        /* unsubscribed; made again at once if still wanted */
+        p->refresh = 0;
         axis_mqtt_pull_request(p, AXIS_MQTT_PULL_UNSUBSCRIBING,
                                AXIS_MQTT_PULL_DO_UNSUBSCRIBE, out);
 

@@ -42,6 +42,8 @@ typedef enum {
                                            "value" 1 ok, 0 failed ("text");
                                            a create's "lifetime" in ms */
     AXIS_MQTT_PULL_IN_TIMER,
+    AXIS_MQTT_PULL_IN_REFRESH,          /* the current states are wanted
+                                           again: subscribed anew */
     AXIS_MQTT_PULL_IN_STOP              /* the owner quits */
 } axis_mqtt_pull_in_e;
 
@@ -68,6 +70,7 @@ typedef enum {
 typedef struct {
     axis_mqtt_pull_phase_e   phase;
     int                      wanted;
+    int                      refresh;       /* subscribe anew when done */
     int                      stopping;
     uint64_t                 timer;         /* due at; 0: none */
     uint64_t                 renew_at;      /* while subscribed */

@@ -166,12 +166,52 @@ is($virtual->{topic}, "axis/$SA/event/tns:onvif/Device/tns:axis/IO/VirtualInput/
 ok(!grep({ $_->{topic} =~ /MotionAlarm/ } @m), 'an event no filter names is not published');
 
 # retain "property": a subscriber that comes later sees the current states
-my @retained = sub_messages(port => $b->{port}, topic => "axis/$SA/event/#", timeout => 2);
+my @retained;
+my $log;
+@retained = sub_messages(port => $b->{port}, topic => "axis/$SA/event/#", timeout => 2);
 my %ret = map { $_->{topic} => $_ } grep { $_->{retain} } @retained;
 ok($ret{$PORT_TOPIC}, 'the port\'s state is retained (retain: property)');
 is(JSON::PP->new->decode($ret{$PORT_TOPIC}{payload} // '{}')->{message}{data}{state}, '1',
    '... its last state');
 ok(!$ret{"axis/$SA/event/tns:axis/Storage/Alert"}, 'a stateless event is not retained');
+
+# ------------------------------------------------ a deleted property, faults
+
+camera_event($camA, topic => 'tns1:Device/tnsaxis:IO/Port', source => [[ 'port', '1' ]],
+             data => [[ 'state', '1' ]], property => 'Deleted');
+sleep 1;
+@retained = sub_messages(port => $b->{port}, topic => "axis/$SA/event/#", timeout => 2);
+ok(!grep({ $_->{retain} && $_->{topic} eq $PORT_TOPIC } @retained),
+   'a deleted property clears its retained message');
+camera_event($camA, topic => 'tns1:Device/tnsaxis:IO/Port', source => [[ 'port', '1' ]],
+             data => [[ 'state', '0' ]], property => 'Initialized');
+
+my $creates = grep { $_->{action} eq 'CreatePullPointSubscription' && $_->{auth} } camera_calls($camA);
+$HTTP->post("$camA->{url}/test/fault", { content => '{"count": 3, "status": 500}' });
+ok(wait_calls($camA, 'CreatePullPointSubscription', $creates + 3, 30),
+   'SOAP faults: the subscription is made again, with a growing wait');
+my $deadline = time + 10;
+sleep 0.1 until time > $deadline || error_log_text($h) =~ /subscribed to the camera's events again/;
+$log = error_log_text($h);
+my $said = () = $log =~ /device $SA: camera events: the camera answered HTTP 500: SOAP fault: Action failed/g;
+is($said, 1, 'the fault is said once, with the device named');
+like($log, qr/device $SA: subscribed to the camera's events again/, '... and the recovery');
+
+# ------------------------------------------- the broker restarted: the states
+
+my $bport = $b->{port};
+stop_mosquitto($b);
+$b = start_mosquitto(port => $bport);
+$deadline = time + 20;
+sleep 0.1 until time > $deadline
+    || (call($port, 'client', 'getClientStatus')->{data}{status}{connectionStatus} // '') eq 'connected';
+$deadline = time + 20;
+my %late;
+until (time > $deadline || $late{$PORT_TOPIC}) {
+    %late = map { $_->{topic} => $_ } grep { $_->{retain} }
+            sub_messages(port => $b->{port}, topic => "axis/$SA/event/#", timeout => 1);
+}
+ok($late{$PORT_TOPIC}, 'after a broker restart the current states are published (and retained) again');
 
 # ------------------------------------------------------- options of the topic
 
@@ -201,7 +241,7 @@ sub wait_calls_any {
     return 0;
 }
 sleep 2.5;
-my $log = error_log_text($h);
+$log = error_log_text($h);
 my $refused = () = $log =~ /device $SB: camera events: the camera refused the user name or password/g;
 is($refused, 1, 'a wrong password is said once, with the device named');
 unlike($log, qr/s3cret|wrong/, 'no password in the log');
@@ -216,7 +256,7 @@ call($port, 'event', 'configureEventPublication', {});
 ok(wait_calls($camA, 'Unsubscribe', $before + 1, 15), 'no filter left: unsubscribed');
 
 call($port, 'event', 'configureEventPublication', { eventFilterList => [ { topicFilter => '//.' } ] });
-my $creates = grep { $_->{action} eq 'CreatePullPointSubscription' && $_->{auth} } camera_calls($camA);
+$creates = grep { $_->{action} eq 'CreatePullPointSubscription' && $_->{auth} } camera_calls($camA);
 ok(wait_calls($camA, 'CreatePullPointSubscription', $creates + 1), 'a filter again: subscribed again');
 wait_calls($camA, 'PullMessages', 3);
 

@@ -240,6 +240,31 @@ test_pull_not_wanted_and_stop(void **unused)
 }
 
 
+static void
+test_pull_refresh(void **unused)
+{
+    t_pull_t  t;
+
+    t_init(&t);
+
+    /* not subscribed, or subscribing: a new subscription starts afresh */
+    assert_string_equal(t_step(&t, AXIS_MQTT_PULL_IN_REFRESH, 0, 0, NULL),
+                        "");
+    assert_string_equal(t_wanted(&t, 1), "create");
+    assert_string_equal(t_step(&t, AXIS_MQTT_PULL_IN_REFRESH, 0, 0, NULL),
+                        "");
+    assert_string_equal(t_created(&t, 60000), "pull");
+
+    /* pulling: once the pull is back, unsubscribed and made again */
+    assert_string_equal(t_step(&t, AXIS_MQTT_PULL_IN_REFRESH, 0, 0, NULL),
+                        "");
+    assert_string_equal(t_ok(&t), "unsubscribe");
+    assert_string_equal(t_ok(&t), "create");
+    assert_string_equal(t_created(&t, 60000), "pull");
+    assert_string_equal(t_ok(&t), "pull");
+}
+
+
 int
 t_run_pull_tests(void)
 {
@@ -247,6 +272,7 @@ t_run_pull_tests(void)
         cmocka_unit_test(test_pull_loop_and_renewal),
         cmocka_unit_test(test_pull_failures_and_backoff),
         cmocka_unit_test(test_pull_not_wanted_and_stop),
+        cmocka_unit_test(test_pull_refresh),
     };
 
     return cmocka_run_group_tests_name("pull", tests, NULL, NULL);
