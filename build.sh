@@ -121,10 +121,13 @@ run() {
     local https_port_2=${AXIS_MQTT_HTTPS_PORT_2:-8444}
     local firmware_port_2=${AXIS_MQTT_FIRMWARE_PORT_2:-8083}
     local mqtt_port=${AXIS_MQTT_MQTT_PORT:-1883}
-    local user="" mqtt_user=""
+    local events_port=${AXIS_MQTT_EVENTS_PORT:-8091}
+    local events_port_2=${AXIS_MQTT_EVENTS_PORT_2:-8093}
+    local user="" mqtt_user="" camera_pids=()
 
     # a demo that was not stopped cleanly
-    for pidfile in "$run/logs/nginx.pid" "$run/logs/mosquitto.pid"; do
+    for pidfile in "$run/logs/nginx.pid" "$run/logs/mosquitto.pid" \
+                   "$run/logs/camera-1.pid" "$run/logs/camera-2.pid"; do
         if [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null; then
             sleep 1
         fi
@@ -147,6 +150,10 @@ run() {
     # root is Admin, viewer is not (see the map in conf/gateway.conf)
     printf 'root:%s\nviewer:%s\n' "$(openssl passwd -apr1 pass)" \
         "$(openssl passwd -apr1 viewer)" > "$etc/htpasswd"
+    # the ONVIF user the gateway asks each camera's events with
+    printf 'camera-1-pass\n' > "$etc/camera-1.pass"
+    printf 'camera-2-pass\n' > "$etc/camera-2.pass"
+    chmod 0600 "$etc/camera-1.pass" "$etc/camera-2.pass"
 
     sed -e "s|/var/lib/nginx/axis-mqtt|$run/state|" \
         -e "s|/etc/nginx/axis-mqtt|$etc|g" \
@@ -162,9 +169,9 @@ run() {
     sed -e "s|/etc/nginx/axis-mqtt|$etc|g" "$repo/conf/camera.conf" > "$etc/camera.conf"
     {
         sed -e "s|@FIRMWARE_PORT@|$firmware_port|g" -e "s|@SERIAL@|ACCC8E000001|g" \
-            "$repo/conf/demo-firmware.conf.in"
+            -e "s|@EVENTS_PORT@|$events_port|g" "$repo/conf/demo-firmware.conf.in"
         sed -e "s|@FIRMWARE_PORT@|$firmware_port_2|g" -e "s|@SERIAL@|ACCC8E000002|g" \
-            "$repo/conf/demo-firmware.conf.in"
+            -e "s|@EVENTS_PORT@|$events_port_2|g" "$repo/conf/demo-firmware.conf.in"
     } > "$run/firmware.conf"
     sed -e "s|@RUN@|$run|g" -e "s|@MODULE@|$module|g" -e "s|@USER@|$user|g" \
         "$repo/conf/demo-nginx.conf.in" > "$run/nginx.conf"
@@ -176,6 +183,14 @@ run() {
 
     mosquitto -c "$run/mosquitto.conf" &
     echo $! > "$run/logs/mosquitto.pid"
+    # the cameras' event services: an input and a virtual input change
+    # every 5 s (the stand-in camera of the tests, t/lib/camera/camera.py)
+    python3 "$repo/t/lib/camera/camera.py" --port "$events_port" --user gateway \
+        --password camera-1-pass --every 5 > "$run/logs/camera-1.log" 2>&1 &
+    echo $! > "$run/logs/camera-1.pid"
+    python3 "$repo/t/lib/camera/camera.py" --port "$events_port_2" --user gateway \
+        --password camera-2-pass --every 5 > "$run/logs/camera-2.log" 2>&1 &
+    echo $! > "$run/logs/camera-2.pid"
     nginx -p "$run" -c "$run/nginx.conf" &
     local nginx_pid=$!
 
@@ -184,8 +199,10 @@ run() {
         log "stopping"
         kill -QUIT "$nginx_pid" 2>/dev/null || true
         wait "$nginx_pid" 2>/dev/null || true
-        kill "$(cat "$run/logs/mosquitto.pid")" 2>/dev/null || true
-        rm -f "$run/logs/mosquitto.pid"
+        for name in mosquitto camera-1 camera-2; do
+            kill "$(cat "$run/logs/$name.pid")" 2>/dev/null || true
+            rm -f "$run/logs/$name.pid"
+        done
     }
     trap stop INT TERM EXIT
 
@@ -216,12 +233,18 @@ Camera 1: API Discovery (the camera's list plus mqtt-client), configure, activat
   $curl $url -d '{"apiVersion":"1.0","method":"deactivateClient"}'
   $curl $url -d '{"method":"getSupportedVersions"}'
 
+Camera 1's events on MQTT (its stand-in changes an input and a virtual input every 5 s):
+  $curl https://localhost:$https_port/axis-cgi/mqtt/event.cgi -d '{"apiVersion":"1.0","method":"configureEventPublication","params":{"eventFilterList":[{"topicFilter":"onvif:Device/axis:IO//.","qos":1,"retain":"property"}]}}'
+  $curl https://localhost:$https_port/axis-cgi/mqtt/event.cgi -d '{"apiVersion":"1.0","method":"getEventPublicationConfig"}'
+  mosquitto_sub -h 127.0.0.1 -p $mqtt_port -t 'axis/ACCC8E000001/event/#' -v
+  (the client must be active: the activateClient above)
+
 Camera 2: its own client, on its own topics (axis/ACCC8E000002/...):
   $curl $url_2 -d '{"apiVersion":"1.0","context":"demo-2","method":"configureClient","params":{$broker,"clientId":"gateway-demo-2","connectMessage":{"useDefault":true}}}'
   $curl $url_2 -d '{"apiVersion":"1.0","method":"activateClient"}'
   $curl $url_2 -d '{"apiVersion":"1.0","method":"getClientStatus"}'
 
-Ctrl-C stops the gateway and the broker.
+Ctrl-C stops the gateway, the broker and the stand-in cameras.
 TXT
     wait "$nginx_pid"
 }

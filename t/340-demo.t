@@ -34,7 +34,7 @@ system('mkdir', '-p', $OUT_DIR) == 0 or die;
 my %PORTS = map { $_ => free_port() }
     qw(AXIS_MQTT_HTTP_PORT AXIS_MQTT_HTTPS_PORT AXIS_MQTT_FIRMWARE_PORT
        AXIS_MQTT_HTTP_PORT_2 AXIS_MQTT_HTTPS_PORT_2 AXIS_MQTT_FIRMWARE_PORT_2
-       AXIS_MQTT_MQTT_PORT);
+       AXIS_MQTT_MQTT_PORT AXIS_MQTT_EVENTS_PORT AXIS_MQTT_EVENTS_PORT_2);
 my %SEEN_PIDS;     # every nginx / mosquitto pid of the demo we saw: none may survive
 my ($demo_pid);    # the running ./build.sh
 
@@ -63,14 +63,15 @@ sub children_of {
     return @pids;
 }
 
-# nginx masters and mosquittos running with the demo's configuration files
+# nginx masters, mosquittos and stand-in cameras of the demo
 sub demo_processes {
     my @found;
     for my $cmdline (glob '/proc/[0-9]*/cmdline') {
         my ($pid) = $cmdline =~ m{/proc/(\d+)/} or next;
         my $cmd = slurp($cmdline) =~ tr/\0/ /r;
         push @found, "$pid: $cmd"
-            if alive($pid) && $cmd =~ m{\Q$RUN\E/(nginx|mosquitto)\.conf};
+            if alive($pid) && ($cmd =~ m{\Q$RUN\E/(nginx|mosquitto)\.conf}
+                               || $cmd =~ m{\Q$REPO\E/t/lib/camera/camera\.py});
     }
     return @found;
 }
@@ -184,13 +185,18 @@ sub demo_run {
     like($text, qr{root / pass}, "run $n: the Admin's credentials");
     ok(port_open($PORTS{$_}), "run $n: $_ listens") for sort keys %PORTS;
 
-    my ($one, $two) = split /^Camera 2:/m, $text, 2;
+    my ($one, $rest) = split /^Camera 1's events/m, $text, 2;
+    my ($events, $two) = split /^Camera 2:/m, $rest // '', 2;
     my @curls = $one =~ /^\s+(curl .*)$/mg;
+    my @curls_ev = ($events // '') =~ /^\s+(curl .*)$/mg;
     my @curls_2 = ($two // '') =~ /^\s+(curl .*)$/mg;
     my ($sub_cmd) = $text =~ /^\s+(mosquitto_sub .*)$/m;
+    my ($sub_ev) = ($events // '') =~ /^\s+(mosquitto_sub .*)$/m;
     is(scalar @curls, 6, "run $n: six curl commands for camera 1") or diag($text);
+    is(scalar @curls_ev, 2, "run $n: two for camera 1's events") or diag($text);
     is(scalar @curls_2, 3, "run $n: three for camera 2") or diag($text);
     ok($sub_cmd, "run $n: a mosquitto_sub command printed");
+    ok($sub_ev, "run $n: one for the events");
 
     my %by;
     for my $c (@curls) {
@@ -204,8 +210,9 @@ sub demo_run {
     subtest "run $n: the printed commands, pasted into a shell" => sub {
         my $d = json_of(shell($by{getApiList}));
         my @ids = map { $_->{id} } @{ $d->{data}{apiList} // [] };
-        is_deeply(\@ids, [qw(basic-device-info io-port-management param-cgi mqtt-client)],
-                  'API Discovery: the stand-in camera\'s APIs and mqtt-client')
+        is_deeply(\@ids, [qw(basic-device-info io-port-management param-cgi mqtt-client
+                             event-mqtt-bridge)],
+                  'API Discovery: the stand-in camera\'s APIs, mqtt-client, event-mqtt-bridge')
             or diag(JSON::PP->new->encode($d));
 
         $d = json_of(shell($by{configureClient}));
@@ -234,9 +241,22 @@ sub demo_run {
 
         # the printed watch command, bounded: the retained connect message
         # (camera 2's filtered out: active since run 1, it may be first)
-        my $watched = shell("$sub_cmd -C 1 -W 10 -T 'axis/ACCC8E000002/#'", 15);
+        my $watched = shell("$sub_cmd -C 1 -W 10 -T 'axis/ACCC8E000002/#'"
+                            . " -T 'axis/ACCC8E000001/event/tns:onvif/#'", 15);
         like($watched, qr{^axis/ACCC8E000001/event/connection \{}m,
              'mosquitto_sub as printed sees the connect announcement');
+
+        # the camera's events, as printed: the port's state comes first
+        $d = json_of(shell($curls_ev[0] // 'false'));
+        is_deeply($d->{data}, {}, 'configureEventPublication: data {}')
+            or diag(JSON::PP->new->encode($d));
+        $d = json_of(shell($curls_ev[1] // 'false'));
+        is($d->{data}{eventPublicationConfig}{eventFilterList}[0]{retain}, 'property',
+           'getEventPublicationConfig: the filter');
+        $watched = shell("$sub_ev -C 1 -W 15 -T 'axis/ACCC8E000001/event/connection'", 20);
+        like($watched, qr{^axis/ACCC8E000001/event/tns:onvif/Device/tns:axis/IO/(Port|VirtualInput)/\$source/port/1 \{"topic":"onvif:Device/axis:IO/}m,
+             'mosquitto_sub as printed sees the stand-in camera\'s event')
+            or diag(slurp("$RUN/logs/error.log"));
 
         $d = json_of(shell($by{deactivateClient}));
         is_deeply($d->{data}, {}, 'deactivateClient: data {}');
