@@ -44,6 +44,7 @@ my $firmware = do {
     local $/;
     my $t = <$fh>;
     $t =~ s/\@FIRMWARE_PORT\@/$fw_port/g;
+    $t =~ s/\@EVENTS_PORT\@/9/g;      # no event service here
     $t;
 };
 

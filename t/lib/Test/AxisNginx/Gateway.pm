@@ -76,10 +76,12 @@ sub gateway_conf {
 
 # conf/demo-firmware.conf.in, as build.sh run makes a camera of firmware.conf
 sub demo_firmware_conf {
-    my ($port, $serial) = @_;
+    my ($port, $serial, $events_port) = @_;
     my $text = slurp("$REPO/conf/demo-firmware.conf.in") // die $!;
     $text =~ s/\@FIRMWARE_PORT\@/$port/g or die 'no @FIRMWARE_PORT@';
     $text =~ s/\@SERIAL\@/$serial \/\/ 'ACCC8E012345'/ge or die 'no @SERIAL@';
+    # its event service: none unless the test runs one (refused: 502)
+    $text =~ s/\@EVENTS_PORT\@/$events_port \/\/ 9/ge or die 'no @EVENTS_PORT@';
     return $text;
 }
 
