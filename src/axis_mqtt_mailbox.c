@@ -17,6 +17,7 @@
 typedef struct {
     pthread_mutex_t          lock;
     pthread_cond_t           cond;
+    pthread_cond_t           room;          /* the outgoing queue emptied */
     ngx_uint_t               ndevices;
 
     axis_mqtt_packed_t     **next;          /* each device's latest state */
@@ -53,7 +54,8 @@ static void axis_mqtt_mailbox_deadline(ngx_msec_t deadline,
 
 static axis_mqtt_mailbox_t  axis_mqtt_mailbox = {
     .lock = PTHREAD_MUTEX_INITIALIZER,
-    .cond = PTHREAD_COND_INITIALIZER
+    .cond = PTHREAD_COND_INITIALIZER,
+    .room = PTHREAD_COND_INITIALIZER
 };
 
 
@@ -143,6 +145,7 @@ axis_mqtt_mailbox_publish(ngx_uint_t dev, const char *topic,
 {
     size_t                 tlen, plen;
     ngx_int_t              rc;
+    struct timespec        ts;
     axis_mqtt_outgoing_t  *m;
     axis_mqtt_mailbox_t   *mb = &axis_mqtt_mailbox;
 
@@ -163,6 +166,16 @@ axis_mqtt_mailbox_publish(ngx_uint_t dev, const char *topic,
     ngx_memcpy(m->payload, payload, plen + 1);
 
     pthread_mutex_lock(&mb->lock);
+
+    /* a burst waits for the bridge (at most a second), not dropped */
+    axis_mqtt_mailbox_deadline(axis_mqtt_now() + 1000, &ts);
+
+    while (mb->noutgoing >= AXIS_MQTT_MAILBOX_OUTGOING_MAX
+           && mb->outgoing_last != NULL
+           && pthread_cond_timedwait(&mb->room, &mb->lock, &ts) == 0)
+    {
+        /* void */
+    }
 
     if (mb->noutgoing < AXIS_MQTT_MAILBOX_OUTGOING_MAX
         && mb->outgoing_last != NULL)
@@ -282,6 +295,7 @@ axis_mqtt_mailbox_take(ngx_msec_t deadline, axis_mqtt_mail_t *mail)
     mb->outgoing_last = &mb->outgoing;
     mb->noutgoing = 0;
     mb->outgoing_dropped = 0;
+    pthread_cond_broadcast(&mb->room);
 
     pthread_mutex_unlock(&mb->lock);
 }

@@ -64,7 +64,8 @@ struct axis_mqtt_outgoing_s {
     char                     topic[1];
 };
 
-/* messages waiting for the bridge, at most: more are dropped */
+/* messages waiting for the bridge, at most: more wait up to 1 s, then
+ * are dropped */
 #define AXIS_MQTT_MAILBOX_OUTGOING_MAX       8192
 
 
@@ -93,7 +94,10 @@ ngx_int_t axis_mqtt_mailbox_apply(ngx_uint_t dev,
     const axis_mqtt_state_t *state);
 void axis_mqtt_mailbox_stop(void);
 
-/* the camera thread's side: NGX_DECLINED the box is full, NGX_ERROR memory */
+/*
+ * The camera thread's side: waits (at most 1 s) while the box is full;
+ * NGX_DECLINED still full, NGX_ERROR out of memory.
+ */
 ngx_int_t axis_mqtt_mailbox_publish(ngx_uint_t dev, const char *topic,
     const char *payload, int qos, int retain);
 ngx_uint_t axis_mqtt_mailbox_stopped(void);

@@ -12,7 +12,8 @@
 #include "axis_mqtt_probe.h"
 
 
-#define AXIS_MQTT_PROBE_WAIT  3000
+#define AXIS_MQTT_PROBE_WAIT      3000
+#define AXIS_MQTT_PAHO_BUFFERED   65536
 
 
 static void axis_mqtt_paho_proxy(axis_mqtt_paho_options_t *po,
@@ -54,6 +55,13 @@ axis_mqtt_paho_options(axis_mqtt_paho_options_t *po,
 
     /* 3.1.1 only: the default also retries 3.1, hiding the CONNACK code */
     po->create.MQTTVersion = MQTTVERSION_3_1_1;
+
+    /*
+     * What Paho queues for the connection before the broker takes it:
+     * the default (100) refuses a camera's burst of events.  A bound
+     * still: the camera thread waits for room in the bridge's mailbox.
+     */
+    po->create.maxBufferedMessages = AXIS_MQTT_PAHO_BUFFERED;
 
     opts->keepAliveInterval = conf->keep_alive_interval;
     opts->cleansession = conf->clean_session;

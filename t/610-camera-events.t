@@ -255,8 +255,8 @@ my $before = () = grep { $_->{action} eq 'Unsubscribe' && $_->{auth} } camera_ca
 call($port, 'event', 'configureEventPublication', {});
 ok(wait_calls($camA, 'Unsubscribe', $before + 1, 15), 'no filter left: unsubscribed');
 
-call($port, 'event', 'configureEventPublication', { eventFilterList => [ { topicFilter => '//.' } ] });
 $creates = grep { $_->{action} eq 'CreatePullPointSubscription' && $_->{auth} } camera_calls($camA);
+call($port, 'event', 'configureEventPublication', { eventFilterList => [ { topicFilter => '//.' } ] });
 ok(wait_calls($camA, 'CreatePullPointSubscription', $creates + 1), 'a filter again: subscribed again');
 wait_calls($camA, 'PullMessages', 3);
 

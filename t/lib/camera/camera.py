@@ -17,10 +17,13 @@ For the tests (no authentication, on the same port):
                       "source": [["port", "1"]], "data": [["state", "1"]],
                       "property": "Changed" | null}: to every subscription
                      (a property's state is also kept for new ones)
+  POST /test/burst   {"count": N, "topic": ..., "source": [...]}: N
+                     stateless events at once, data "seq" 0..N-1
   POST /test/fault   {"count": N, "status": 500}: the next N requests to
                      /onvif/services are SOAP faults with that status
   POST /test/mute    {"seconds": S}: requests hang that long
   GET  /test/calls   the requests received: [{"action", "auth", "sub"}]
+  GET  /test/sent    when pulled events left (small pulls only): [{"data", "at"}]
 
   camera.py --port P --user U --password W [--every SECONDS]
 --every: a demo camera: input port 1 and virtual input 1 change state
@@ -33,6 +36,8 @@ import json
 import os
 import re
 import secrets
+import socket
+import sys
 import threading
 import time
 from datetime import datetime, timezone
@@ -46,6 +51,7 @@ lock = threading.Condition()
 subscriptions = {}      # id -> {"queue": [...], "expires": t}
 properties = {}         # (topic, source) -> event
 calls = []
+sent = []               # when each pulled event left: [{"data", "at"}]
 faults = {"count": 0, "status": 500}
 mute = {"until": 0.0}
 nonces = set()
@@ -122,6 +128,12 @@ def inject(ev):
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
+    def setup(self):
+        super().setup()
+        # headers and body are two writes: without this, Nagle holds the
+        # body until the peer's delayed ACK (40 ms)
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def log_message(self, fmt, *a):
         pass
 
@@ -144,6 +156,9 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/test/calls":
             with lock:
                 self.reply(200, json.dumps(calls), "application/json")
+        elif self.path == "/test/sent":
+            with lock:
+                self.reply(200, json.dumps(sent), "application/json")
         else:
             self.reply(404, "not found", "text/plain")
 
@@ -169,6 +184,18 @@ class Handler(BaseHTTPRequestHandler):
         text = self.body()
         if self.path == "/test/event":
             inject(json.loads(text))
+            return self.reply(200, "{}", "application/json")
+        if self.path == "/test/burst":
+            # count stateless events at once: data "seq" 0..count-1
+            req = json.loads(text)
+            with lock:
+                stamp = now_iso()
+                for sub in subscriptions.values():
+                    sub["queue"].extend(
+                        {"topic": req["topic"], "source": req.get("source", []),
+                         "data": [["seq", str(i)]], "time": stamp}
+                        for i in range(req["count"]))
+                lock.notify_all()
             return self.reply(200, "{}", "application/json")
         if self.path == "/test/fault":
             req = json.loads(text)
@@ -264,6 +291,12 @@ class Handler(BaseHTTPRequestHandler):
             "</tev:PullMessagesResponse>"
             % (now_iso(), now_iso(sub["expires"]),
                "".join(notification(ev) for ev in events))))
+        if events and len(events) < 10:
+            at = time.time()
+            with lock:
+                sent.extend({"data": ev.get("data", []), "at": at}
+                            for ev in events)
+                del sent[:-1000]
 
 
 def demo(every):
@@ -287,6 +320,8 @@ def main():
     p.add_argument("--password", default="")
     p.add_argument("--every", type=float, default=0)
     args = p.parse_args()
+    # a waiting pull answers at once, not at the GIL's next switch (5 ms)
+    sys.setswitchinterval(0.0001)
     # the states every new subscription starts with
     inject({"topic": "tns1:Device/tnsaxis:IO/Port", "source": [["port", "1"]],
             "data": [["state", "0"]], "property": "Initialized"})
