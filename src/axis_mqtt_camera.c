@@ -86,7 +86,7 @@ static void *axis_mqtt_camera_main(void *data);
 static void axis_mqtt_camera_take(axis_mqtt_camera_t *c, ngx_uint_t *stop);
 static void axis_mqtt_camera_feed(axis_mqtt_camera_t *c,
     axis_mqtt_camera_dev_t *d, axis_mqtt_pull_in_e type, int value,
-    int64_t lifetime, const char *text);
+    int64_t lifetime, int drained, const char *text);
 static void axis_mqtt_camera_send(axis_mqtt_camera_t *c,
     axis_mqtt_camera_dev_t *d, axis_mqtt_onvif_request_e type);
 static void axis_mqtt_camera_done(axis_mqtt_camera_t *c,
@@ -287,7 +287,7 @@ axis_mqtt_camera_main(void *data)
                 if (d->conf->camera != NULL) {
                     /* stopping first: a request cut short is then final */
                     axis_mqtt_camera_feed(c, d, AXIS_MQTT_PULL_IN_STOP, 0, 0,
-                                          NULL);
+                                          0, NULL);
                     axis_mqtt_camera_abort(c, d);
                 }
             }
@@ -305,7 +305,7 @@ axis_mqtt_camera_main(void *data)
             if (axis_mqtt_pull_timer(&d->pull) != 0
                 && axis_mqtt_pull_timer(&d->pull) <= now)
             {
-                axis_mqtt_camera_feed(c, d, AXIS_MQTT_PULL_IN_TIMER, 0, 0,
+                axis_mqtt_camera_feed(c, d, AXIS_MQTT_PULL_IN_TIMER, 0, 0, 0,
                                       NULL);
             }
 
@@ -368,7 +368,7 @@ axis_mqtt_camera_take(axis_mqtt_camera_t *c, ngx_uint_t *stop)
         d = &c->devices[i];
 
         if (refresh) {
-            axis_mqtt_camera_feed(c, d, AXIS_MQTT_PULL_IN_REFRESH, 0, 0,
+            axis_mqtt_camera_feed(c, d, AXIS_MQTT_PULL_IN_REFRESH, 0, 0, 0,
                                   NULL);
         }
 
@@ -387,7 +387,7 @@ axis_mqtt_camera_take(axis_mqtt_camera_t *c, ngx_uint_t *stop)
 
         wanted = c->state.active && c->state.events.nfilters > 0;
 
-        axis_mqtt_camera_feed(c, d, AXIS_MQTT_PULL_IN_WANTED, wanted, 0,
+        axis_mqtt_camera_feed(c, d, AXIS_MQTT_PULL_IN_WANTED, wanted, 0, 0,
                               NULL);
     }
 
@@ -401,7 +401,8 @@ axis_mqtt_camera_take(axis_mqtt_camera_t *c, ngx_uint_t *stop)
 
 static void
 axis_mqtt_camera_feed(axis_mqtt_camera_t *c, axis_mqtt_camera_dev_t *d,
-    axis_mqtt_pull_in_e type, int value, int64_t lifetime, const char *text)
+    axis_mqtt_pull_in_e type, int value, int64_t lifetime, int drained,
+    const char *text)
 {
     unsigned                 i;
     axis_mqtt_actions_t      out;
@@ -412,6 +413,7 @@ axis_mqtt_camera_feed(axis_mqtt_camera_t *c, axis_mqtt_camera_dev_t *d,
     in.now = axis_mqtt_now();
     in.value = value;
     in.lifetime = lifetime;
+    in.drained = drained;
     in.text = text;
     out.n = 0;
 
@@ -518,7 +520,7 @@ axis_mqtt_camera_send(axis_mqtt_camera_t *c, axis_mqtt_camera_dev_t *d,
     }
 
     if (rc != CURLE_OK) {
-        axis_mqtt_camera_feed(c, d, AXIS_MQTT_PULL_IN_DONE, 0, 0,
+        axis_mqtt_camera_feed(c, d, AXIS_MQTT_PULL_IN_DONE, 0, 0, 0,
                               "out of memory");
         return;
     }
@@ -569,7 +571,7 @@ static void
 axis_mqtt_camera_done(axis_mqtt_camera_t *c, axis_mqtt_camera_dev_t *d,
     CURLcode result)
 {
-    int       rc;
+    int       rc, drained;
     long      status;
     char      cause[AXIS_MQTT_ACTION_TEXT_LEN], parsed[300];
     int64_t   lifetime;
@@ -582,6 +584,7 @@ axis_mqtt_camera_done(axis_mqtt_camera_t *c, axis_mqtt_camera_dev_t *d,
 
     rc = -1;
     lifetime = 0;
+    drained = 0;
     parsed[0] = '\0';
 
     if (result == CURLE_WRITE_ERROR) {
@@ -618,6 +621,10 @@ axis_mqtt_camera_done(axis_mqtt_camera_t *c, axis_mqtt_camera_dev_t *d,
                                                sizeof(parsed));
             if (rc == 0) {
                 axis_mqtt_camera_publish(c, d);
+
+                /* fewer than asked for: nothing is left at the camera */
+                drained = c->notifications.n + c->notifications.skipped
+                          < AXIS_MQTT_ONVIF_PULL_LIMIT;
             }
 
             axis_mqtt_notifications_free(&c->notifications);
@@ -640,7 +647,7 @@ axis_mqtt_camera_done(axis_mqtt_camera_t *c, axis_mqtt_camera_dev_t *d,
     }
 
     axis_mqtt_camera_feed(c, d, AXIS_MQTT_PULL_IN_DONE, rc == 0, lifetime,
-                          cause);
+                          drained, cause);
 }
 
 
@@ -721,7 +728,7 @@ axis_mqtt_camera_abort(axis_mqtt_camera_t *c, axis_mqtt_camera_dev_t *d)
     d->busy = 0;
 
     if (c->stop_at != 0 && !d->released) {
-        axis_mqtt_camera_feed(c, d, AXIS_MQTT_PULL_IN_DONE, 0, 0,
+        axis_mqtt_camera_feed(c, d, AXIS_MQTT_PULL_IN_DONE, 0, 0, 0,
                               "stopped");
     }
 }

@@ -1,11 +1,12 @@
 
 /*
  * The PullPoint conversation (see the header): requests written here,
- * answers read with libxml2.  Elements are found by their local names (cameras choose
- * their prefixes); a topic's levels are resolved to namespace URIs with
- * the declarations in scope, because filters name namespaces, not the
- * letters a camera picked.  No network access, no DTD (so no entity of
- * the document's own), at most AXIS_MQTT_ONVIF_MAX_BYTES.
+ * answers read with libxml2.  Elements are found by their local names
+ * (cameras choose their prefixes); a topic's levels are resolved to
+ * namespace URIs with the declarations in scope, because filters name
+ * namespaces, not the letters a camera picked.  No network access, no
+ * DTD (so no entity of the document's own), at most
+ * AXIS_MQTT_ONVIF_MAX_BYTES.
  */
 
 #define _DEFAULT_SOURCE         /* timegm() */
@@ -20,6 +21,10 @@
 
 #include "axis_mqtt_onvif.h"
 #include "axis_mqtt_topic.h"
+
+
+#define AXIS_MQTT_ONVIF_STR(n)      AXIS_MQTT_ONVIF_STR2(n)
+#define AXIS_MQTT_ONVIF_STR2(n)     #n
 
 
 /* action, To, reference parameters, body */
@@ -360,7 +365,8 @@ static const struct {
     { "http://www.onvif.org/ver10/events/wsdl/PullPointSubscription/"
       "PullMessagesRequest",
       "<tev:PullMessages><tev:Timeout>PT%dS</tev:Timeout>"
-      "<tev:MessageLimit>100</tev:MessageLimit></tev:PullMessages>" },
+      "<tev:MessageLimit>" AXIS_MQTT_ONVIF_STR(AXIS_MQTT_ONVIF_PULL_LIMIT)
+      "</tev:MessageLimit></tev:PullMessages>" },
     { "http://docs.oasis-open.org/wsn/bw-2/SubscriptionManager/RenewRequest",
       "<wsnt:Renew><wsnt:TerminationTime>PT%dS</wsnt:TerminationTime>"
       "</wsnt:Renew>" },

@@ -23,6 +23,7 @@
 
 #define AXIS_MQTT_ONVIF_MAX_BYTES   (1024 * 1024)   /* a response, at most */
 #define AXIS_MQTT_ONVIF_EVENTS      128             /* per response */
+#define AXIS_MQTT_ONVIF_PULL_LIMIT  100             /* asked per pull */
 #define AXIS_MQTT_ONVIF_LEVELS      16              /* per topic */
 #define AXIS_MQTT_ONVIF_ITEMS       16              /* per Source, Key, Data */
 

@@ -7,8 +7,8 @@
  *   any request --failed--> RETRY_WAIT --timer--> CREATING
  *   PULLING, RENEWING --done, no longer wanted or stopping--> UNSUBSCRIBING
  *   UNSUBSCRIBING --done--> IDLE, then as wanted
- *   PULLING --refresh, done--> UNSUBSCRIBING --done--> CREATING (the
- *   states come first on a new subscription)
+ *   PULLING --refresh, a pull that drained--> UNSUBSCRIBING --done-->
+ *   CREATING (the states come first on a new subscription)
  *
  * One request at a time: a change of mind is acted on when the request in
  * flight is done.  A pull returns at the latest after its timeout, so
@@ -159,7 +159,13 @@ axis_mqtt_pull_done(axis_mqtt_pull_t *p, const axis_mqtt_pull_input_t *in,
         p->renew_at = in->now + (uint64_t) half;
     }
 
+    if (p->phase == AXIS_MQTT_PULL_PULLING) {
+        p->drained = in->drained;
+    }
+
     if (p->phase == AXIS_MQTT_PULL_CREATING) {
+        p->drained = 0;
+
         if (p->backoff != 0) {
             axis_mqtt_actions_emit(out, AXIS_MQTT_PULL_DO_LOG, 1,
                                 "subscribed to the camera's events again");
@@ -215,7 +221,8 @@ static void
 axis_mqtt_pull_next(axis_mqtt_pull_t *p, uint64_t now,
     axis_mqtt_actions_t *out)
 {
-    if (p->stopping || !p->wanted || p->refresh) {
+    /* a refresh waits until the camera has nothing queued: no event lost */
+    if (p->stopping || !p->wanted || (p->refresh && p->drained)) {
         /* unsubscribed; made again at once if still wanted */
         p->refresh = 0;
         axis_mqtt_pull_request(p, AXIS_MQTT_PULL_UNSUBSCRIBING,

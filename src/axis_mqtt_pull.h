@@ -40,7 +40,9 @@ typedef enum {
     AXIS_MQTT_PULL_IN_WANTED = 0,       /* "value": wanted (1) or not */
     AXIS_MQTT_PULL_IN_DONE,             /* the request in flight is done:
                                            "value" 1 ok, 0 failed ("text");
-                                           a create's "lifetime" in ms */
+                                           a create's "lifetime" in ms; a
+                                           pull's "drained": it left
+                                           nothing at the camera */
     AXIS_MQTT_PULL_IN_TIMER,
     AXIS_MQTT_PULL_IN_REFRESH,          /* the current states are wanted
                                            again: subscribed anew */
@@ -53,6 +55,7 @@ typedef struct {
     uint64_t                 now;       /* monotonic ms */
     int                      value;
     int64_t                  lifetime;
+    int                      drained;
     const char              *text;
 } axis_mqtt_pull_input_t;
 
@@ -70,7 +73,8 @@ typedef enum {
 typedef struct {
     axis_mqtt_pull_phase_e   phase;
     int                      wanted;
-    int                      refresh;       /* subscribe anew when done */
+    int                      refresh;       /* subscribe anew, drained */
+    int                      drained;       /* the last pull left nothing */
     int                      stopping;
     uint64_t                 timer;         /* due at; 0: none */
     uint64_t                 renew_at;      /* while subscribed */

@@ -21,6 +21,7 @@
 
 typedef struct {
     axis_mqtt_pull_t  p;
+    int               drained;      /* what the next pulls leave behind */
     uint64_t          now;
     char              line[2048];
 } t_pull_t;
@@ -43,6 +44,7 @@ t_step(t_pull_t *t, axis_mqtt_pull_in_e type, int value, int64_t lifetime,
     in.now = t->now;
     in.value = value;
     in.lifetime = lifetime;
+    in.drained = t->drained;
     in.text = text;
     out.n = 0;
 
@@ -246,6 +248,7 @@ test_pull_refresh(void **unused)
     t_pull_t  t;
 
     t_init(&t);
+    t.drained = 1;
 
     /* not subscribed, or subscribing: a new subscription starts afresh */
     assert_string_equal(t_step(&t, AXIS_MQTT_PULL_IN_REFRESH, 0, 0, NULL),
@@ -255,9 +258,15 @@ test_pull_refresh(void **unused)
                         "");
     assert_string_equal(t_created(&t, 60000), "pull");
 
-    /* pulling: once the pull is back, unsubscribed and made again */
+    /* pulling: not while the camera still has events queued ... */
     assert_string_equal(t_step(&t, AXIS_MQTT_PULL_IN_REFRESH, 0, 0, NULL),
                         "");
+    t.drained = 0;
+    assert_string_equal(t_ok(&t), "pull");
+    assert_string_equal(t_ok(&t), "pull");
+
+    /* ... but once a pull drained them: unsubscribed and made again */
+    t.drained = 1;
     assert_string_equal(t_ok(&t), "unsubscribe");
     assert_string_equal(t_ok(&t), "create");
     assert_string_equal(t_created(&t, 60000), "pull");
