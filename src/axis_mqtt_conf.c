@@ -25,7 +25,7 @@ typedef enum {
     AXIS_MQTT_TEXT_HOST,          /* printable, none of " /?#@" */
     AXIS_MQTT_TEXT_FILE_NAME,     /* printable, no '/', not "." or ".." */
     AXIS_MQTT_TEXT_TOPIC,         /* a topic to publish to: no wildcards */
-    AXIS_MQTT_TEXT_EVENT_FILTER   /* an event topic filter (axis_mqtt_topic.h) */
+    AXIS_MQTT_TEXT_EVENT_FILTER   /* an event filter (axis_mqtt_topic.h) */
 } axis_mqtt_text_e;
 
 
@@ -108,7 +108,8 @@ struct axis_mqtt_field_s {
 /* the server's fields are the configuration's own (offset 0) */
 static const axis_mqtt_field_t  axis_mqtt_server_fields[] = {
     { .name = "protocol", .type = AXIS_MQTT_FIELD_PROTOCOL,
-      .flags = AXIS_MQTT_REQUIRED, .offset = offsetof(axis_mqtt_conf_t, protocol) },
+      .flags = AXIS_MQTT_REQUIRED,
+      .offset = offsetof(axis_mqtt_conf_t, protocol) },
     axis_mqtt_string("host", axis_mqtt_conf_t, host, AXIS_MQTT_TEXT_HOST,
                      AXIS_MQTT_REQUIRED | AXIS_MQTT_NOT_EMPTY),
     axis_mqtt_int("port", axis_mqtt_conf_t, port, 1, 65535, 0),

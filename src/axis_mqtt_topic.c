@@ -148,7 +148,8 @@ axis_mqtt_topic_prefix(const char *p, size_t len)
 
 
 int
-axis_mqtt_topic_filter_match(const char *filter, const axis_mqtt_notification_t *ev)
+axis_mqtt_topic_filter_match(const char *filter,
+    const axis_mqtt_notification_t *ev)
 {
     const char  *p, *bar;
 
