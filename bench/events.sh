@@ -87,9 +87,10 @@ CONF
         curl -s -o /dev/null "$url/c" -d '{"apiVersion":"1.0","method":"activateClient"}'
     done
 
-    # every device pulling: its subscription made, its first pull out
-    deadline=$((SECONDS + 30))
-    while [ "$(curl -s "$camera/test/calls" | grep -o '"PullMessages", "auth": true' | wc -l)" -lt "$n" ] \
+    # every device settled: subscribed, connected, and subscribed again
+    # for its connection (the states anew: once its first pull is back)
+    deadline=$((SECONDS + 40))
+    while [ "$(curl -s "$camera/test/calls" | grep -o '"CreatePullPointSubscription", "auth": true' | wc -l)" -lt $((2 * n)) ] \
           && [ "$SECONDS" -lt "$deadline" ]; do
         sleep 0.2
     done
