@@ -294,3 +294,126 @@ location = /t { return 200; }
 --- nginx_t
 --- error_log
 test is successful
+
+
+
+=== TEST 17: axis_mqtt_camera with a user and a password file: nginx -t succeeds
+--- init
+open my $fh, '>', "$servroot/cam.pass" or die $!;
+print $fh "pw-of-the-camera\n";
+close $fh;
+chmod 0600, "$servroot/cam.pass";
+--- http_config
+axis_mqtt_serial ACCC8E012345;
+axis_mqtt_camera http://192.0.2.11 user=gateway password_file=$servroot/cam.pass;
+--- config
+location = /axis-cgi/mqtt/event.cgi { axis_mqtt_event_bridge; }
+--- nginx_t
+--- error_log
+test is successful
+--- no_error_log
+pw-of-the-camera
+[emerg]
+
+
+
+=== TEST 18: a password file that is not there
+--- http_config
+axis_mqtt_serial ACCC8E012345;
+axis_mqtt_camera http://192.0.2.11 user=gateway password_file=$servroot/no-such.pass;
+--- config
+location = /axis-cgi/mqtt/client.cgi { axis_mqtt_client; }
+--- nginx_t
+--- must_die
+--- error_log
+qr/\[emerg\].*axis_mqtt_camera: the password_file ".*no-such\.pass" cannot be opened/
+
+
+
+=== TEST 19: an empty password file
+--- init
+open my $fh, '>', "$servroot/empty.pass" or die $!;
+close $fh;
+--- http_config
+axis_mqtt_serial ACCC8E012345;
+axis_mqtt_camera http://192.0.2.11 user=gateway password_file=$servroot/empty.pass;
+--- config
+location = /axis-cgi/mqtt/client.cgi { axis_mqtt_client; }
+--- nginx_t
+--- must_die
+--- error_log
+qr/\[emerg\].*axis_mqtt_camera: the password_file ".*empty\.pass" must hold a password/
+
+
+
+=== TEST 20: a camera's address that is not http(s)://host[:port]
+--- http_config
+axis_mqtt_serial ACCC8E012345;
+axis_mqtt_camera ftp://192.0.2.11;
+--- config
+location = /axis-cgi/mqtt/client.cgi { axis_mqtt_client; }
+--- nginx_t
+--- must_die
+--- error_log
+qr/\[emerg\].*axis_mqtt_camera: "ftp:\/\/192\.0\.2\.11" is not a camera's address/
+
+
+
+=== TEST 21: ... nor one with a path of its own
+--- http_config
+axis_mqtt_serial ACCC8E012345;
+axis_mqtt_camera http://192.0.2.11/onvif/services;
+--- config
+location = /axis-cgi/mqtt/client.cgi { axis_mqtt_client; }
+--- nginx_t
+--- must_die
+--- error_log
+qr/\[emerg\].*axis_mqtt_camera: "http:\/\/192\.0\.2\.11\/onvif\/services" is not a camera's address/
+
+
+
+=== TEST 22: a password file without a user, an unknown argument
+--- init
+open my $fh, '>', "$servroot/cam.pass" or die $!;
+print $fh "pw\n";
+close $fh;
+--- http_config
+axis_mqtt_serial ACCC8E012345;
+axis_mqtt_camera http://192.0.2.11 password_file=$servroot/cam.pass;
+--- config
+location = /axis-cgi/mqtt/client.cgi { axis_mqtt_client; }
+--- nginx_t
+--- must_die
+--- error_log
+qr/\[emerg\].*axis_mqtt_camera: a password_file needs a user=/
+
+
+
+=== TEST 23: an argument that is neither user= nor password_file=
+--- http_config
+axis_mqtt_serial ACCC8E012345;
+axis_mqtt_camera http://192.0.2.11 pass=secret;
+--- config
+location = /axis-cgi/mqtt/client.cgi { axis_mqtt_client; }
+--- nginx_t
+--- must_die
+--- error_log
+qr/\[emerg\].*axis_mqtt_camera: "pass=secret" is neither user=NAME nor password_file=PATH/
+
+
+
+=== TEST 24: two servers of one device that name different cameras
+--- http_config
+axis_mqtt_serial ACCC8E012345;
+server {
+    listen 127.0.0.1:1;
+    axis_mqtt_camera http://192.0.2.12;
+    location = /axis-cgi/mqtt/client.cgi { axis_mqtt_client; }
+}
+--- config
+axis_mqtt_camera http://192.0.2.11;
+location = /axis-cgi/mqtt/client.cgi { axis_mqtt_client; }
+--- nginx_t
+--- must_die
+--- error_log
+qr/\[emerg\].*the servers of device "ACCC8E012345" name different cameras/

@@ -1,7 +1,8 @@
 # Camera events on MQTT (issue 10), end to end: a stand-in camera
 # (t/lib/camera/camera.py: ONVIF PullPoint behind HTTP Digest, with the
 # Axis SubscriptionId reference parameter), a real mosquitto, nginx with 2
-# workers and two devices, each with its own camera.  The gateway
+# workers and three devices, each with its own camera (one with a wrong
+# password, one not there).  The gateway
 # subscribes while the client is active and the publication has filters,
 # publishes every matching event once per filter with its QoS and retain
 # policy in the topic and payload format of a modern Axis device (the
@@ -82,6 +83,8 @@ chmod 0600, "$dir/cam-a.pass", "$dir/cam-b.pass";
 
 my $b = start_mosquitto();
 my $port_b = free_port();
+my ($port_c, $dead) = (free_port(), free_port());
+my $SC = 'ACCC8E0000C3';
 
 my $LOCS = "location = /axis-cgi/mqtt/client.cgi { axis_mqtt_client; }\n"
          . "  location = /axis-cgi/mqtt/event.cgi { axis_mqtt_event_bridge; }";
@@ -91,6 +94,9 @@ my $h = start_nginx(workers => 2, log_level => 'info',
         . "axis_mqtt_camera $camA->{url} user=gateway password_file=$dir/cam-a.pass;\n"
         . "server { listen 127.0.0.1:$port_b; axis_mqtt_serial $SB;\n"
         . "  axis_mqtt_camera $camB->{url}/ user=gateway password_file=$dir/cam-b.pass;\n"
+        . "  $LOCS }\n"
+        . "server { listen 127.0.0.1:$port_c; axis_mqtt_serial $SC;\n"
+        . "  axis_mqtt_camera http://127.0.0.1:$dead;\n"
         . "  $LOCS }",
     config => $LOCS);
 my $port = $h->{port};
@@ -249,6 +255,11 @@ ok(!grep({ $_->{auth} } camera_calls($camB)), '... and nothing went through');
 ok(scalar(grep { $_->{action} eq 'CreatePullPointSubscription' } camera_calls($camB)) >= 2,
    '... but it is tried again');
 
+# ------------------------------------------------ a camera that is not there
+
+connect_device($port_c, 'cam-c');
+call($port_c, 'event', 'configureEventPublication', { eventFilterList => [ { topicFilter => '//.' } ] });
+
 # -------------------------------------------------------------- not wanted
 
 my $before = () = grep { $_->{action} eq 'Unsubscribe' && $_->{auth} } camera_calls($camA);
@@ -259,6 +270,32 @@ $creates = grep { $_->{action} eq 'CreatePullPointSubscription' && $_->{auth} } 
 call($port, 'event', 'configureEventPublication', { eventFilterList => [ { topicFilter => '//.' } ] });
 ok(wait_calls($camA, 'CreatePullPointSubscription', $creates + 1), 'a filter again: subscribed again');
 wait_calls($camA, 'PullMessages', 3);
+
+# ----------------------------------------------- a reload: nothing twice
+
+$creates = grep { $_->{action} eq 'CreatePullPointSubscription' && $_->{auth} } camera_calls($camA);
+is(reload_nginx($h, wait_old => 1, timeout => 15), 1, 'reload');
+ok(wait_calls($camA, 'CreatePullPointSubscription', $creates + 1, 15),
+   'the new owner subscribes');
+$deadline = time + 20;
+sleep 0.1 until time > $deadline
+    || (call($port, 'client', 'getClientStatus')->{data}{status}{connectionStatus} // '') eq 'connected';
+sleep 1;
+$sub = sub_start(port => $b->{port}, topic => "axis/$SA/event/tns:axis/Storage/Alert", timeout => 4);
+camera_event($camA, topic => 'tnsaxis:Storage/Alert', data => [[ 'alert', 'after-reload' ]]);
+@m = grep { $_->{payload} =~ /after-reload/ } sub_collect($sub);
+is(scalar @m, 1, 'an event after a reload is published once');
+
+# the camera that is not there: said once, retried, the client unaffected
+# (once by each owner: the reload made another)
+$log = error_log_text($h);
+my %by_owner;
+$by_owner{$1}++ while $log =~ /(\d+)#\d+: axis_mqtt: device $SC: camera events: the camera at http:\/\/127\.0\.0\.1:$dead\/onvif\/services did not answer: /g;
+ok(%by_owner && !grep({ $_ != 1 } values %by_owner),
+   'a camera that does not answer is said once, with the device and the address')
+    or diag(Test::More::explain(\%by_owner));
+is(call($port_c, 'client', 'getClientStatus')->{data}{status}{connectionStatus}, 'connected',
+   '... and its device\'s client stays connected');
 
 # ------------------------------------------------------------------ quit
 
