@@ -32,7 +32,7 @@
 #include "axis_mqtt_topic.h"
 
 
-#define AXIS_MQTT_CAMERA_PULL_TIMEOUT   10      /* s, a pull's Timeout */
+#define AXIS_MQTT_CAMERA_PULL_TIMEOUT   10      /* s, a pull's longest wait */
 #define AXIS_MQTT_CAMERA_REQUEST_WAIT   10000   /* ms, any other request */
 #define AXIS_MQTT_CAMERA_CONNECT_WAIT   5000    /* ms */
 #define AXIS_MQTT_CAMERA_STOP_WAIT      3000    /* ms, the last unsubscribe */
@@ -461,6 +461,7 @@ axis_mqtt_camera_send(axis_mqtt_camera_t *c, axis_mqtt_camera_dev_t *d,
 {
     char       header[256];
     long       wait;
+    int64_t    pull;
     CURL      *easy = d->easy;
     CURLcode   rc;
 
@@ -470,10 +471,20 @@ axis_mqtt_camera_send(axis_mqtt_camera_t *c, axis_mqtt_camera_dev_t *d,
     d->len = 0;
     d->request = type;
 
+    /*
+     * A pull waits at most a third of the subscription's life, so that it
+     * is back in time for the renewal (a camera may grant less than the
+     * minute asked for).
+     */
+    pull = AXIS_MQTT_CAMERA_PULL_TIMEOUT;
+
+    if (d->sub.lifetime_ms > 0 && d->sub.lifetime_ms / 3000 < pull) {
+        pull = ngx_max(d->sub.lifetime_ms / 3000, 1);
+    }
+
     d->body = axis_mqtt_onvif_request(type, d->conf->camera, &d->sub,
                                       type == AXIS_MQTT_ONVIF_PULL
-                                      ? AXIS_MQTT_CAMERA_PULL_TIMEOUT
-                                      : AXIS_MQTT_PULL_LIFETIME);
+                                      ? (int) pull : AXIS_MQTT_PULL_LIFETIME);
 
     ngx_snprintf((u_char *) header, sizeof(header) - 1,
                  "Content-Type: application/soap+xml; charset=utf-8; "
@@ -482,7 +493,7 @@ axis_mqtt_camera_send(axis_mqtt_camera_t *c, axis_mqtt_camera_dev_t *d,
     d->headers = curl_slist_append(NULL, header);
 
     wait = type == AXIS_MQTT_ONVIF_PULL
-           ? AXIS_MQTT_CAMERA_PULL_TIMEOUT * 1000 + 5000
+           ? (long) pull * 1000 + 5000
            : type == AXIS_MQTT_ONVIF_UNSUBSCRIBE && c->stop_at
              ? AXIS_MQTT_CAMERA_STOP_WAIT : AXIS_MQTT_CAMERA_REQUEST_WAIT;
 
@@ -633,6 +644,9 @@ axis_mqtt_camera_done(axis_mqtt_camera_t *c, axis_mqtt_camera_dev_t *d,
         default:
             rc = axis_mqtt_onvif_acknowledged(d->answer, d->len, parsed,
                                               sizeof(parsed));
+
+            /* renewed for as long as the camera granted at the start */
+            lifetime = d->sub.lifetime_ms;
             break;
         }
 

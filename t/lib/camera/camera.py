@@ -21,13 +21,14 @@ For the tests (no authentication, on the same port):
                      stateless events at once, data "seq" 0..N-1
   POST /test/fault   {"count": N, "status": 500}: the next N requests to
                      /onvif/services are SOAP faults with that status
-  POST /test/mute    {"seconds": S}: requests hang that long
+  POST /test/mute    {"seconds": S}: requests (and the pulls waiting) hang
+                     that long
   GET  /test/calls   the requests received: [{"action", "auth", "sub"}]
   GET  /test/sent    when pulled events left (small pulls only): [{"data", "at"}]
 
-  camera.py --port P --user U --password W [--every SECONDS]
+  camera.py --port P --user U --password W [--every SECONDS] [--lifetime S]
 --every: a demo camera: input port 1 and virtual input 1 change state
-every SECONDS.
+every SECONDS.  --lifetime: subscriptions granted for S seconds at most.
 """
 
 import argparse
@@ -242,7 +243,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.pull(sub, text)
         if action == "Renew":
             with lock:
-                sub["expires"] = time.time() + seconds(text, 60)
+                sub["expires"] = time.time() + min(seconds(text, 60),
+                                                   args.lifetime)
             return self.reply(200, envelope(
                 "<wsnt:RenewResponse><wsnt:TerminationTime>%s"
                 "</wsnt:TerminationTime><wsnt:CurrentTime>%s"
@@ -255,7 +257,7 @@ class Handler(BaseHTTPRequestHandler):
         return self.reply(400, fault("Action not supported"))
 
     def create(self, text):
-        lifetime = seconds(text, 60)
+        lifetime = min(seconds(text, 60), args.lifetime)
         with lock:
             sub_id = next_id[0]
             next_id[0] += 1
@@ -285,6 +287,9 @@ class Handler(BaseHTTPRequestHandler):
             while not sub["queue"] and time.time() < deadline:
                 lock.wait(deadline - time.time())
             events, sub["queue"] = sub["queue"][:limit], sub["queue"][limit:]
+        # muted meanwhile: the camera stops answering mid-pull
+        if time.time() < mute["until"]:
+            time.sleep(mute["until"] - time.time())
         self.reply(200, envelope(
             "<tev:PullMessagesResponse><tev:CurrentTime>%s</tev:CurrentTime>"
             "<tev:TerminationTime>%s</tev:TerminationTime>%s"
@@ -319,6 +324,8 @@ def main():
     p.add_argument("--user", default="")
     p.add_argument("--password", default="")
     p.add_argument("--every", type=float, default=0)
+    p.add_argument("--lifetime", type=int, default=3600,
+                   help="the longest subscription granted, in seconds")
     args = p.parse_args()
     # a waiting pull answers at once, not at the GIL's next switch (5 ms)
     sys.setswitchinterval(0.0001)
