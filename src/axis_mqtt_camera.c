@@ -20,6 +20,7 @@
 #include <ngx_core.h>
 
 #include <pthread.h>
+#include <signal.h>
 
 #include <curl/curl.h>
 
@@ -108,6 +109,8 @@ static axis_mqtt_camera_t  axis_mqtt_camera = {
 ngx_int_t
 axis_mqtt_camera_start(axis_mqtt_runtime_t *rt, ngx_log_t *log)
 {
+    int                      err;
+    sigset_t                 all, saved;
     ngx_uint_t               i, n;
     axis_mqtt_camera_t      *c = &axis_mqtt_camera;
     axis_mqtt_camera_dev_t  *d;
@@ -159,7 +162,15 @@ axis_mqtt_camera_start(axis_mqtt_runtime_t *rt, ngx_log_t *log)
         }
     }
 
-    if (pthread_create(&c->thread, NULL, axis_mqtt_camera_main, c) != 0) {
+    /* the thread, and libcurl's resolver threads, leave signals to nginx */
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &saved);
+
+    err = pthread_create(&c->thread, NULL, axis_mqtt_camera_main, c);
+
+    pthread_sigmask(SIG_SETMASK, &saved, NULL);
+
+    if (err != 0) {
         return NGX_ERROR;
     }
 
@@ -486,9 +497,9 @@ axis_mqtt_camera_send(axis_mqtt_camera_t *c, axis_mqtt_camera_dev_t *d,
                                       type == AXIS_MQTT_ONVIF_PULL
                                       ? (int) pull : AXIS_MQTT_PULL_LIFETIME);
 
-    ngx_snprintf((u_char *) header, sizeof(header) - 1,
-                 "Content-Type: application/soap+xml; charset=utf-8; "
-                 "action=\"%s\"%Z", axis_mqtt_onvif_action(type));
+    snprintf(header, sizeof(header),
+             "Content-Type: application/soap+xml; charset=utf-8; "
+             "action=\"%s\"", axis_mqtt_onvif_action(type));
 
     d->headers = curl_slist_append(NULL, header);
 
@@ -599,23 +610,23 @@ axis_mqtt_camera_done(axis_mqtt_camera_t *c, axis_mqtt_camera_dev_t *d,
     parsed[0] = '\0';
 
     if (result == CURLE_WRITE_ERROR) {
-        ngx_snprintf((u_char *) cause, sizeof(cause) - 1,
-                     "the camera's answer is larger than %d bytes%Z",
-                     AXIS_MQTT_ONVIF_MAX_BYTES);
+        snprintf(cause, sizeof(cause),
+                 "the camera's answer is larger than %d bytes",
+                 AXIS_MQTT_ONVIF_MAX_BYTES);
 
     } else if (result != CURLE_OK) {
-        ngx_snprintf((u_char *) cause, sizeof(cause) - 1,
-                     "the camera at %s did not answer: %s%Z",
-                     d->conf->camera, curl_easy_strerror(result));
+        /* cut, if it must be, in the URL rather than in the cause */
+        snprintf(cause, sizeof(cause), "the camera at %.200s did not "
+                 "answer: %s", d->conf->camera, curl_easy_strerror(result));
 
     } else if (status == 401 || status == 403) {
-        ngx_snprintf((u_char *) cause, sizeof(cause) - 1,
-                     "the camera refused the user name or password "
-                     "(HTTP %l)%Z", status);
+        snprintf(cause, sizeof(cause),
+                 "the camera refused the user name or password (HTTP %ld)",
+                 status);
 
     } else if (d->len == 0) {
-        ngx_snprintf((u_char *) cause, sizeof(cause) - 1,
-                     "the camera answered HTTP %l without a body%Z", status);
+        snprintf(cause, sizeof(cause),
+                 "the camera answered HTTP %ld without a body", status);
 
     } else {
         switch (d->request) {
@@ -656,8 +667,8 @@ axis_mqtt_camera_done(axis_mqtt_camera_t *c, axis_mqtt_camera_dev_t *d,
                         sizeof(parsed));
         }
 
-        ngx_snprintf((u_char *) cause, sizeof(cause) - 1,
-                     "the camera answered HTTP %l: %s%Z", status, parsed);
+        snprintf(cause, sizeof(cause), "the camera answered HTTP %ld: %s",
+                 status, parsed);
     }
 
     axis_mqtt_camera_feed(c, d, AXIS_MQTT_PULL_IN_DONE, rc == 0, lifetime,

@@ -201,6 +201,7 @@ axis_mqtt_onvif_subscription(const char *xml, size_t len,
     axis_mqtt_subscription_t *sub, char *buf, size_t size)
 {
     int       rc, n;
+    char     *address;
     size_t    used;
     int64_t   current, termination;
     xmlDoc   *doc;
@@ -221,9 +222,12 @@ axis_mqtt_onvif_subscription(const char *xml, size_t len,
     node = ref ? axis_mqtt_onvif_child(ref, "Address") : NULL;
     text = node ? xmlNodeGetContent(node) : NULL;
 
-    if (text == NULL || text[0] == '\0'
-        || strlen((char *) text) >= sizeof(sub->address)
-        || strncmp((char *) text, "http", 4) != 0)
+    /* a pretty-printed answer may put blanks around it */
+    address = text ? (char *) text + strspn((char *) text, " \t\r\n")
+                   : NULL;
+
+    if (address == NULL || strlen(address) >= sizeof(sub->address)
+        || strncmp(address, "http", 4) != 0)
     {
         snprintf(buf, size, "no subscription address in the answer to "
                  "CreatePullPointSubscription");
@@ -231,7 +235,7 @@ axis_mqtt_onvif_subscription(const char *xml, size_t len,
         goto done;
     }
 
-    strcpy(sub->address, (char *) text);
+    strcpy(sub->address, address);
     sub->address[strcspn(sub->address, " \t\r\n")] = '\0';
     xmlFree(text);
 
@@ -293,9 +297,13 @@ axis_mqtt_onvif_header(char *buf, size_t size, xmlNode *node,
         return -1;
     }
 
-    n = snprintf(buf, size, "<rp:%s xmlns:rp=\"%s\" "
-                 "a:IsReferenceParameter=\"true\">%s</rp:%s>",
-                 name, uri, value, name);
+    /* xmlns:rp="" is no declaration: a parameter of no namespace as is */
+    n = uri[0] != '\0'
+        ? snprintf(buf, size, "<rp:%s xmlns:rp=\"%s\" "
+                   "a:IsReferenceParameter=\"true\">%s</rp:%s>",
+                   name, uri, value, name)
+        : snprintf(buf, size, "<%s a:IsReferenceParameter=\"true\">%s</%s>",
+                   name, value, name);
     len = n;
 
     return len < size ? (int) len : -1;

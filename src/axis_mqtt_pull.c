@@ -159,18 +159,24 @@ axis_mqtt_pull_done(axis_mqtt_pull_t *p, const axis_mqtt_pull_input_t *in,
         p->renew_at = in->now + (uint64_t) half;
     }
 
-    if (p->phase == AXIS_MQTT_PULL_PULLING) {
-        p->drained = in->drained;
-    }
-
     if (p->phase == AXIS_MQTT_PULL_CREATING) {
         p->drained = 0;
+        p->refresh = 0;     /* a new subscription starts with the states */
 
-        if (p->backoff != 0) {
+        /* said once: a camera that takes creates but fails pulls says it
+         * no more than the failure */
+        if (p->backoff != 0
+            && axis_mqtt_causes_new(&p->causes, "subscribed again"))
+        {
             axis_mqtt_actions_emit(out, AXIS_MQTT_PULL_DO_LOG, 1,
                                 "subscribed to the camera's events again");
         }
+    }
 
+    if (p->phase == AXIS_MQTT_PULL_PULLING) {
+        p->drained = in->drained;
+
+        /* only a pull that went well ends a run of failures */
         p->backoff = 0;
         p->causes.n = 0;
     }

@@ -437,6 +437,26 @@ test_onvif_subscription_and_requests(void **unused)
     assert_null(strstr(req, "IsReferenceParameter"));
     free(req);
 
+    /* pretty-printed, a parameter of no namespace: still a subscription */
+    {
+        const char  *pretty =
+            "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\""
+            " xmlns:a=\"http://www.w3.org/2005/08/addressing\"><s:Body>"
+            "<CreatePullPointSubscriptionResponse><SubscriptionReference>"
+            "<a:Address>\n   http://cam/onvif/Subscription?Idx=3\n </a:Address>"
+            "<a:ReferenceParameters><Idx>3</Idx></a:ReferenceParameters>"
+            "</SubscriptionReference></CreatePullPointSubscriptionResponse>"
+            "</s:Body></s:Envelope>";
+
+        assert_int_equal(axis_mqtt_onvif_subscription(pretty, strlen(pretty),
+                             &sub, cause, sizeof(cause)), 0);
+        assert_string_equal(sub.address,
+                            "http://cam/onvif/Subscription?Idx=3");
+        assert_string_equal(sub.headers,
+                            "<Idx a:IsReferenceParameter=\"true\">3</Idx>");
+        assert_int_equal(sub.lifetime_ms, 0);
+    }
+
     /* the other answers: a fault, nothing to go on with, or fine */
     assert_int_equal(axis_mqtt_onvif_subscription("<x/>", 4, &sub, cause,
                                                   sizeof(cause)), -1);

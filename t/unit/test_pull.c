@@ -167,10 +167,11 @@ test_pull_failures_and_backoff(void **unused)
     }
     assert_int_equal(axis_mqtt_pull_timer(&t.p) - t.now, 30000);
 
-    /* subscribed again: said once, back-off and causes start afresh */
+    /* subscribed again: said once; a pull that goes well starts afresh */
     assert_string_equal(t_timer(&t), "create");
     assert_string_equal(t_created(&t, 60000),
                         "info:subscribed to the camera's events again pull");
+    assert_string_equal(t_ok(&t), "pull");
 
     /* a pull that fails: the subscription is made anew after 1 s */
     assert_string_equal(t_failed(&t, "the camera stopped answering"),
@@ -274,6 +275,49 @@ test_pull_refresh(void **unused)
 }
 
 
+/* a camera that takes creates but fails every pull: no loop every second */
+static void
+test_pull_failing_pulls(void **unused)
+{
+    int       i;
+    t_pull_t  t;
+
+    t_init(&t);
+    assert_string_equal(t_wanted(&t, 1), "create");
+
+    assert_string_equal(t_created(&t, 60000), "pull");
+    assert_string_equal(t_failed(&t, "SOAP fault: Action failed"),
+                        "err:camera events: SOAP fault: Action failed");
+    assert_int_equal(axis_mqtt_pull_timer(&t.p) - t.now, 1000);
+
+    assert_string_equal(t_timer(&t), "create");
+    assert_string_equal(t_created(&t, 60000),
+                        "info:subscribed to the camera's events again pull");
+    assert_string_equal(t_failed(&t, "SOAP fault: Action failed"), "");
+    assert_int_equal(axis_mqtt_pull_timer(&t.p) - t.now, 2000);
+
+    for (i = 0; i < 8; i++) {
+        assert_string_equal(t_timer(&t), "create");
+        assert_string_equal(t_created(&t, 60000), "pull");
+        assert_string_equal(t_failed(&t, "SOAP fault: Action failed"), "");
+    }
+
+    assert_int_equal(axis_mqtt_pull_timer(&t.p) - t.now, 30000);
+
+    /* a refresh asked meanwhile is met by the new subscription */
+    assert_string_equal(t_timer(&t), "create");
+    assert_string_equal(t_created(&t, 60000), "pull");
+    assert_string_equal(t_step(&t, AXIS_MQTT_PULL_IN_REFRESH, 0, 0, NULL),
+                        "");
+    t.drained = 1;
+    assert_string_equal(t_failed(&t, "late"),
+                        "err:camera events: late");
+    assert_string_equal(t_timer(&t), "create");
+    assert_string_equal(t_created(&t, 60000), "pull");
+    assert_string_equal(t_ok(&t), "pull");
+}
+
+
 int
 t_run_pull_tests(void)
 {
@@ -282,6 +326,7 @@ t_run_pull_tests(void)
         cmocka_unit_test(test_pull_failures_and_backoff),
         cmocka_unit_test(test_pull_not_wanted_and_stop),
         cmocka_unit_test(test_pull_refresh),
+        cmocka_unit_test(test_pull_failing_pulls),
     };
 
     return cmocka_run_group_tests_name("pull", tests, NULL, NULL);
