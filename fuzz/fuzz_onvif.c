@@ -136,7 +136,17 @@ fuzz_event(const axis_mqtt_notification_t *ev, int variant)
             return;
         }
 
-        n += snprintf(filter + n, sizeof(filter) - n, "%s%s%.200s",
+        /* a name a filter cannot spell (say "Al|rt"), or that this
+         * buffer cuts: nothing to check */
+        if (strspn(ev->levels[i].name, "abcdefghijklmnopqrstuvwxyz"
+                   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+            != strlen(ev->levels[i].name)
+            || strlen(ev->levels[i].name) > 200)
+        {
+            return;
+        }
+
+        n += snprintf(filter + n, sizeof(filter) - n, "%s%s%s",
                       i ? "/" : "",
                       ev->levels[i].ns == AXIS_MQTT_NS_ID_ONVIF ? "onvif:"
                       : ev->levels[i].ns == AXIS_MQTT_NS_ID_AXIS ? "axis:"

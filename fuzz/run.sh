@@ -11,7 +11,7 @@
 # about that long.  Everything goes to build/fuzz/: the binaries, a
 # writable corpus per target (seeded from fuzz/corpus/ and kept between
 # runs; remove it for a fresh start), the logs and any crash artifacts.
-# The reproducers of past findings, t/unit/regress/<target>-*.json, are
+# The reproducers of past findings, t/unit/regress/<target>-*, are
 # replayed first.  Exits non-zero if a reproducer fails again or a target
 # crashes or breaks an invariant.
 set -euo pipefail
@@ -59,7 +59,7 @@ report+='|libFuzzer: (timeout|out-of-memory)'
 # past findings first: t/unit/regress/<target>-*.json, each run once
 for t in "${targets[@]}"; do
     shopt -s nullglob
-    cases=("$repo/t/unit/regress/$t"-*.json)
+    cases=("$repo/t/unit/regress/$t"-*)
     shopt -u nullglob
 
     for c in "${cases[@]}"; do
