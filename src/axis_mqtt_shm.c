@@ -33,8 +33,10 @@ static void axis_mqtt_shm_unpack(axis_mqtt_shm_device_t *d,
  * The states being worked on, unpacked: this process's own (the zone is
  * only used from the event loop).
  */
-static axis_mqtt_state_t  axis_mqtt_shm_current;
-static axis_mqtt_state_t  axis_mqtt_shm_next;
+static axis_mqtt_state_t   axis_mqtt_shm_current;
+static axis_mqtt_state_t   axis_mqtt_shm_next;
+/* a slot's bytes, copied under the lock to be unpacked after it */
+static axis_mqtt_packed_t  axis_mqtt_shm_copy;
 
 
 /*
@@ -236,13 +238,16 @@ axis_mqtt_shm_saved(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
 {
     axis_mqtt_shm_device_t  *d = &ctx->sh->devices[dev];
 
+    /* the packed bytes under the lock, the unpacking after it */
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
-    axis_mqtt_shm_unpack(d, state, &d->saved);
+    axis_mqtt_packed_copy(&axis_mqtt_shm_copy, &d->saved);
     *version = d->version;
     *connected = d->connected;
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    axis_mqtt_shm_unpack(d, state, &axis_mqtt_shm_copy);
 }
 
 
@@ -387,7 +392,7 @@ axis_mqtt_shm_take(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
         rc = NGX_DONE;
 
     } else {
-        axis_mqtt_shm_unpack(d, state, &d->pending);
+        axis_mqtt_packed_copy(&axis_mqtt_shm_copy, &d->pending);
         *seq = d->submitted;
         *submitter = d->submitter;
         d->taken = *seq;
@@ -395,6 +400,10 @@ axis_mqtt_shm_take(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
     }
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    if (rc == NGX_OK) {
+        axis_mqtt_shm_unpack(d, state, &axis_mqtt_shm_copy);
+    }
 
     return rc;
 }
