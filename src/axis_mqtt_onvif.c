@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <libxml/entities.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
@@ -310,40 +311,26 @@ axis_mqtt_onvif_header(char *buf, size_t size, xmlNode *node,
 }
 
 
-/* s with XML's five characters escaped, into buf; -1: it does not fit */
+/* s as XML text (libxml2's escaping), into buf; -1: it does not fit */
 
 static int
 axis_mqtt_onvif_escape(const char *s, char *buf, size_t size)
 {
-    size_t       n;
-    const char  *esc;
+    int       rc;
+    size_t    len;
+    xmlChar  *esc;
 
-    for (n = 0; *s != '\0'; s++) {
-        switch (*s) {
-        case '&':  esc = "&amp;"; break;
-        case '<':  esc = "&lt;"; break;
-        case '>':  esc = "&gt;"; break;
-        case '"':  esc = "&quot;"; break;
-        case '\'': esc = "&apos;"; break;
-        default:   esc = NULL; break;
-        }
+    esc = xmlEncodeSpecialChars(NULL, (const xmlChar *) s);
+    len = esc ? (size_t) xmlStrlen(esc) : 0;
+    rc = esc != NULL && len < size ? 0 : -1;
 
-        if (n + (esc ? strlen(esc) : 1) >= size) {
-            return -1;
-        }
-
-        if (esc != NULL) {
-            memcpy(buf + n, esc, strlen(esc));
-            n += strlen(esc);
-
-        } else {
-            buf[n++] = *s;
-        }
+    if (rc == 0) {
+        memcpy(buf, esc, len + 1);
     }
 
-    buf[n] = '\0';
+    xmlFree(esc);
 
-    return 0;
+    return rc;
 }
 
 
