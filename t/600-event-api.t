@@ -155,6 +155,10 @@ is(post($port_b, $EV, { apiVersion => '1.0', method => 'getEventPublicationConfi
    404, 'a server without event.cgi does not answer it');
 is(post($port_b, $CL, { apiVersion => '1.0', method => 'getClientStatus' })->{data}{config}{clientId},
    '', 'the other device is a device of its own');
+# a write of its own, so that it has a file to look into
+is(post($port_b, $CL, { apiVersion => '1.0', method => 'deactivateClient' })->{error}, undef,
+   'the other device saves its own state');
+ok(-f state_file_of($h, $SB), '... in a file of its own');
 unlike(slurp_file(state_file_of($h, $SB)) // '', qr/axis:Storage/,
        'the other device\'s file has no publication of the first');
 
