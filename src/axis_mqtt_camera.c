@@ -46,6 +46,8 @@ typedef struct {
     axis_mqtt_device_conf_t    *conf;
     axis_mqtt_pull_t            pull;
     ngx_uint_t                  released;
+    axis_mqtt_packed_t         *next;       /* taken from the inbox */
+    u_char                      refresh;
 
     CURL                       *easy;
     ngx_uint_t                  busy;       /* easy is in the multi */
@@ -363,25 +365,35 @@ static void
 axis_mqtt_camera_take(axis_mqtt_camera_t *c, ngx_uint_t *stop)
 {
     int                      wanted;
-    u_char                   refresh;
     ngx_uint_t               i;
     axis_mqtt_packed_t      *packed;
     axis_mqtt_camera_dev_t  *d;
 
-    for (i = 0; i < c->rt->ndevices; i++) {
-        pthread_mutex_lock(&c->lock);
-        packed = c->next[i];
-        c->next[i] = NULL;
-        refresh = c->refresh[i];
-        c->refresh[i] = 0;
-        pthread_mutex_unlock(&c->lock);
+    /* one look under the lock: what came, moved to the devices' own */
+    pthread_mutex_lock(&c->lock);
 
+    for (i = 0; i < c->rt->ndevices; i++) {
+        d = &c->devices[i];
+        d->next = c->next[i];
+        d->refresh = c->refresh[i];
+        c->next[i] = NULL;
+        c->refresh[i] = 0;
+    }
+
+    *stop = c->stop;
+
+    pthread_mutex_unlock(&c->lock);
+
+    for (i = 0; i < c->rt->ndevices; i++) {
         d = &c->devices[i];
 
-        if (refresh) {
+        if (d->refresh) {
             axis_mqtt_camera_feed(c, d, AXIS_MQTT_PULL_IN_REFRESH, 0, 0, 0,
                                   NULL);
         }
+
+        packed = d->next;
+        d->next = NULL;
 
         if (packed == NULL) {
             continue;
@@ -401,10 +413,6 @@ axis_mqtt_camera_take(axis_mqtt_camera_t *c, ngx_uint_t *stop)
         axis_mqtt_camera_feed(c, d, AXIS_MQTT_PULL_IN_WANTED, wanted, 0, 0,
                               NULL);
     }
-
-    pthread_mutex_lock(&c->lock);
-    *stop = c->stop;
-    pthread_mutex_unlock(&c->lock);
 }
 
 
