@@ -96,6 +96,7 @@ unit() {
         "$repo/src/axis_mqtt_session.c" "$repo/src/axis_mqtt_topic.c" \
         "$repo/src/axis_mqtt_onvif.c" "$repo/src/axis_mqtt_event_message.c" \
         "$repo/src/axis_mqtt_pull.c" "$repo/src/axis_mqtt_machine.c" \
+        "$repo/src/axis_mqtt_inbound.c" "$repo/src/axis_mqtt_vapix.c" \
         $(xml2-config --cflags) -ljansson -lxml2 -lcmocka
     (cd "$build" && ./unit-tests)
 }

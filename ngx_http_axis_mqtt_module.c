@@ -609,7 +609,8 @@ ngx_http_axis_mqtt_send(ngx_http_request_t *r, axis_mqtt_request_t *api,
     const char  *envelope;
 
     if (err->code == AXIS_MQTT_OK
-        && api->method == AXIS_MQTT_METHOD_GET_EVENTS)
+        && (api->method == AXIS_MQTT_METHOD_GET_EVENTS
+            || api->method == AXIS_MQTT_METHOD_GET_INBOUND))
     {
         return ngx_http_axis_mqtt_send_saved(r, api);
     }

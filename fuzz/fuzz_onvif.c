@@ -1,6 +1,7 @@
 
 /*
- * libFuzzer target: a camera's PullMessagesResponse, from the network.
+ * libFuzzer target: a camera's PullMessagesResponse (and the other SOAP
+ * answers, and a virtual input CGI's), from the network.
  * Whatever the bytes, the parser must not crash, read past them or leak;
  * every event it takes must render to an MQTT topic without wildcards
  * under the publication's prefix (or be refused), to a payload that is
@@ -18,6 +19,7 @@
 #include "axis_mqtt_event_message.h"
 #include "axis_mqtt_onvif.h"
 #include "axis_mqtt_topic.h"
+#include "axis_mqtt_vapix.h"
 
 
 #define FUZZ_PREFIX  "axis/ACCC8E012345"
@@ -42,6 +44,7 @@ static axis_mqtt_notifications_t  fuzz_n;
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    int                       changed;
     char                      cause[256];
     unsigned                  i;
     axis_mqtt_subscription_t  sub;
@@ -63,6 +66,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     (void) axis_mqtt_onvif_acknowledged((const char *) data, size, cause,
                                         sizeof(cause));
+
+    /* ... and as the answer to a virtual input's activate.cgi */
+    cause[0] = '\0';
+
+    if (axis_mqtt_vapix_answer((const char *) data, size, &changed, cause,
+                               sizeof(cause))
+        == 0)
+    {
+        fuzz_check(changed == 0 || changed == 1);
+
+    } else {
+        fuzz_check(cause[0] != '\0' && strchr(cause, '\n') == NULL);
+    }
 
     cause[0] = '\0';
 

@@ -21,6 +21,7 @@
 
 #include "axis_mqtt_api.h"
 #include "axis_mqtt_conf.h"
+#include "axis_mqtt_inbound.h"
 #include "axis_mqtt_message.h"
 
 
@@ -63,6 +64,7 @@ static void fuzz_check_packed(const fuzz_ctx_t *ctx,
     const axis_mqtt_conf_t *conf, const char *text);
 static void fuzz_check_messages(const fuzz_ctx_t *ctx,
     const axis_mqtt_conf_t *conf);
+static void fuzz_inbound(fuzz_ctx_t *ctx, const axis_mqtt_state_t *next);
 static void fuzz_event_request(fuzz_ctx_t *ctx, const uint8_t *data,
     size_t size);
 static int fuzz_error_code_valid(json_int_t code);
@@ -523,6 +525,68 @@ fuzz_event_request(fuzz_ctx_t *ctx, const uint8_t *data, size_t size)
 
     fuzz_check(ctx, again != NULL && strcmp(text, again) == 0, text);
 
+    free(text);
+    free(again);
+
+    fuzz_inbound(ctx, &next);
+}
+
+
+/*
+ * The subscriptions taken: echoed as params that configureMqttSubscription
+ * takes back to the same list, packed and unpacked to themselves, and
+ * each filter without a wildcard matches its own topic.
+ */
+
+static void
+fuzz_inbound(fuzz_ctx_t *ctx, const axis_mqtt_state_t *next)
+{
+    int                                i;
+    char                              *text, *again;
+    json_t                            *echo;
+    axis_mqtt_error_t                  err;
+    axis_mqtt_inbound_t               *in;
+    static axis_mqtt_state_t           unpacked;
+    static axis_mqtt_packed_t          packed;
+    static axis_mqtt_inbound_conf_t    back;
+
+    echo = axis_mqtt_inbound_conf_to_json(&next->inbound);
+    fuzz_check(ctx, echo != NULL, NULL);
+    text = json_dumps(echo, JSON_COMPACT);
+
+    memset(&err, 0, sizeof(err));
+    fuzz_check(ctx, axis_mqtt_inbound_conf_from_json(&back, echo, &err) == 0,
+               err.message);
+    json_decref(echo);
+
+    axis_mqtt_state_pack(next, &packed);
+    fuzz_check(ctx, axis_mqtt_state_unpack(&unpacked, &packed) == 0, text);
+
+    echo = axis_mqtt_inbound_conf_to_json(&unpacked.inbound);
+    again = echo ? json_dumps(echo, JSON_COMPACT) : NULL;
+    json_decref(echo);
+    fuzz_check(ctx, text != NULL && again != NULL
+                    && strcmp(text, again) == 0, text);
+
+    unpacked.active = 1;
+    in = axis_mqtt_inbound_make(&unpacked);
+    fuzz_check(ctx, in != NULL && in->n == back.nfilters, text);
+
+    for (i = 0; i < in->n; i++) {
+        fuzz_check(ctx, axis_mqtt_inbound_filter_valid(in->entries[i].topic,
+                                           strlen(in->entries[i].topic)),
+                   in->entries[i].topic);
+
+        if (strpbrk(in->entries[i].topic, "+#") == NULL
+            && in->entries[i].topic[0] != '$')
+        {
+            fuzz_check(ctx, axis_mqtt_inbound_match(in->entries[i].topic,
+                                                    in->entries[i].topic),
+                       in->entries[i].topic);
+        }
+    }
+
+    free(in);
     free(text);
     free(again);
 }

@@ -28,7 +28,8 @@ cflags=(-g -O1 -fsanitize=fuzzer,address,undefined
         -Wno-unused-parameter -I"$repo/src")
 sources=("$repo/src/axis_mqtt_conf.c" "$repo/src/axis_mqtt_topic.c"
          "$repo/src/axis_mqtt_onvif.c" "$repo/src/axis_mqtt_event_message.c"
-         "$repo/src/axis_mqtt_api.c"
+         "$repo/src/axis_mqtt_api.c" "$repo/src/axis_mqtt_inbound.c"
+         "$repo/src/axis_mqtt_vapix.c"
          "$repo/src/axis_mqtt_store.c" "$repo/src/axis_mqtt_message.c")
 
 log() { printf '==> %s\n' "$*" >&2; }

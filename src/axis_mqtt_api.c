@@ -45,6 +45,10 @@ static const axis_mqtt_method_name_t  axis_mqtt_methods[] = {
                                AXIS_MQTT_METHOD_CONFIGURE_EVENTS },
     { "getEventPublicationConfig", AXIS_MQTT_API_EVENT,
                                AXIS_MQTT_METHOD_GET_EVENTS },
+    { "configureMqttSubscription", AXIS_MQTT_API_EVENT,
+                               AXIS_MQTT_METHOD_CONFIGURE_INBOUND },
+    { "getMqttSubscriptionConfig", AXIS_MQTT_API_EVENT,
+                               AXIS_MQTT_METHOD_GET_INBOUND },
     { "getSupportedVersions",  AXIS_MQTT_API_EVENT,
                                AXIS_MQTT_METHOD_GET_VERSIONS },
     { NULL,                    AXIS_MQTT_API_CLIENT,
@@ -79,6 +83,7 @@ axis_mqtt_request_parse_api(axis_mqtt_request_t *req, axis_mqtt_api_e api,
     json_t        *root;
     json_error_t   jerr;
 
+    req->api = api;
     req->method = AXIS_MQTT_METHOD_UNKNOWN;
     req->error.code = AXIS_MQTT_OK;
     req->error.message[0] = '\0';
@@ -194,6 +199,12 @@ axis_mqtt_request_check(axis_mqtt_request_t *req, axis_mqtt_api_e api,
         (void) axis_mqtt_event_conf_from_json(&req->events,
                                               json_object_get(root, "params"),
                                               &req->error);
+
+    } else if (req->method == AXIS_MQTT_METHOD_CONFIGURE_INBOUND) {
+        (void) axis_mqtt_inbound_conf_from_json(&req->inbound,
+                                                json_object_get(root,
+                                                                "params"),
+                                                &req->error);
     }
 }
 
@@ -253,7 +264,8 @@ axis_mqtt_request_writes(const axis_mqtt_request_t *req)
     return req->method == AXIS_MQTT_METHOD_CONFIGURE
            || req->method == AXIS_MQTT_METHOD_ACTIVATE
            || req->method == AXIS_MQTT_METHOD_DEACTIVATE
-           || req->method == AXIS_MQTT_METHOD_CONFIGURE_EVENTS;
+           || req->method == AXIS_MQTT_METHOD_CONFIGURE_EVENTS
+           || req->method == AXIS_MQTT_METHOD_CONFIGURE_INBOUND;
 }
 
 
@@ -295,6 +307,11 @@ axis_mqtt_request_apply(const axis_mqtt_request_t *req,
     case AXIS_MQTT_METHOD_CONFIGURE_EVENTS:
         *next = *current;
         next->events = req->events;
+        return 0;
+
+    case AXIS_MQTT_METHOD_CONFIGURE_INBOUND:
+        *next = *current;
+        next->inbound = req->inbound;
         return 0;
 
     default:
@@ -482,7 +499,10 @@ axis_mqtt_response_data(const axis_mqtt_request_t *req,
     switch (req->method) {
 
     case AXIS_MQTT_METHOD_GET_VERSIONS:
-        return json_pack("{s:[s]}", "apiVersions", AXIS_MQTT_API_VERSION);
+        return json_pack("{s:[s]}", "apiVersions",
+                         req->api == AXIS_MQTT_API_EVENT
+                         ? AXIS_MQTT_EVENT_API_VERSION
+                         : AXIS_MQTT_API_VERSION);
 
     case AXIS_MQTT_METHOD_GET_STATUS:
         return axis_mqtt_status_json(state, connected);
@@ -490,6 +510,10 @@ axis_mqtt_response_data(const axis_mqtt_request_t *req,
     case AXIS_MQTT_METHOD_GET_EVENTS:
         return json_pack("{s:o}", "eventPublicationConfig",
                          axis_mqtt_event_conf_to_json(&state->events));
+
+    case AXIS_MQTT_METHOD_GET_INBOUND:
+        return json_pack("{s:o}", "mqttSubscriptionConfig",
+                         axis_mqtt_inbound_conf_to_json(&state->inbound));
 
     default:
         return json_object();

@@ -14,7 +14,8 @@
 #include "axis_mqtt_conf.h"
 
 
-#define AXIS_MQTT_API_VERSION  "1.0"
+#define AXIS_MQTT_API_VERSION        "1.0"
+#define AXIS_MQTT_EVENT_API_VERSION  "1.1"      /* event.cgi */
 
 
 /* the APIs answered: client.cgi, event.cgi, and apidiscovery.cgi's entries */
@@ -34,11 +35,14 @@ typedef enum {
     AXIS_MQTT_METHOD_GET_VERSIONS,
     AXIS_MQTT_METHOD_GET_API_LIST,
     AXIS_MQTT_METHOD_CONFIGURE_EVENTS,
-    AXIS_MQTT_METHOD_GET_EVENTS
+    AXIS_MQTT_METHOD_GET_EVENTS,
+    AXIS_MQTT_METHOD_CONFIGURE_INBOUND,     /* configureMqttSubscription */
+    AXIS_MQTT_METHOD_GET_INBOUND            /* getMqttSubscriptionConfig */
 } axis_mqtt_method_e;
 
 
 typedef struct {
+    axis_mqtt_api_e          api;
     axis_mqtt_method_e       method;
     axis_mqtt_error_t        error;         /* code 0: valid so far */
 
@@ -54,6 +58,9 @@ typedef struct {
 
     /* configureEventPublication: the validated new publication */
     axis_mqtt_event_conf_t   events;
+
+    /* configureMqttSubscription: the validated new subscriptions */
+    axis_mqtt_inbound_conf_t inbound;
 } axis_mqtt_request_t;
 
 
@@ -88,8 +95,8 @@ int axis_mqtt_request_apply(const axis_mqtt_request_t *req,
  *
  * The response body, NUL-terminated, from jansson's allocator (freed like
  * a json_dumps() text); NULL if out of memory.  err NULL means success;
- * state and connected are read by getClientStatus and
- * getEventPublicationConfig only.
+ * state and connected are read by getClientStatus,
+ * getEventPublicationConfig and getMqttSubscriptionConfig only.
  */
 char *axis_mqtt_response(axis_mqtt_request_t *req,
     const axis_mqtt_error_t *err, const axis_mqtt_state_t *state,

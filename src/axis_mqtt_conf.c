@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "axis_mqtt_conf.h"
+#include "axis_mqtt_inbound.h"
 #include "axis_mqtt_topic.h"
 
 
@@ -25,7 +26,8 @@ typedef enum {
     AXIS_MQTT_TEXT_HOST,          /* printable, none of " /?#@" */
     AXIS_MQTT_TEXT_FILE_NAME,     /* printable, no '/', not "." or ".." */
     AXIS_MQTT_TEXT_TOPIC,         /* a topic to publish to: no wildcards */
-    AXIS_MQTT_TEXT_EVENT_FILTER   /* an event filter (axis_mqtt_topic.h) */
+    AXIS_MQTT_TEXT_EVENT_FILTER,  /* an event filter (axis_mqtt_topic.h) */
+    AXIS_MQTT_TEXT_MQTT_FILTER    /* an MQTT one (axis_mqtt_inbound.h) */
 } axis_mqtt_text_e;
 
 
@@ -55,6 +57,8 @@ typedef enum {
 #define AXIS_MQTT_SECRET     0x04     /* a string: written masked, if set */
 #define AXIS_MQTT_ENOUGH     0x08     /* a bool: when true, the rest of the
                                          object is neither read nor written */
+#define AXIS_MQTT_UNSET      0x10     /* an int: 0 stands for "not given",
+                                         and is not written */
 
 typedef struct axis_mqtt_field_s  axis_mqtt_field_t;
 
@@ -95,8 +99,8 @@ struct axis_mqtt_field_s {
     { .name = name_, .type = AXIS_MQTT_FIELD_OBJECT, .flags = flags_,         \
       .offset = offset_, .sub = sub_ }
 
-#define axis_mqtt_list(name_, st, field, counter, sub_)                       \
-    { .name = name_, .type = AXIS_MQTT_FIELD_LIST,                            \
+#define axis_mqtt_list(name_, st, field, counter, sub_, flags_)               \
+    { .name = name_, .type = AXIS_MQTT_FIELD_LIST, .flags = flags_,           \
       .offset = offsetof(st, field), .size = sizeof(((st *) 0)->field[0]),    \
       .max = sizeof(((st *) 0)->field) / sizeof(((st *) 0)->field[0]),        \
       .count = offsetof(st, counter), .sub = sub_ }
@@ -222,17 +226,44 @@ static const axis_mqtt_field_t  axis_mqtt_event_fields[] = {
     axis_mqtt_bool("includeSerialNumberInPayload", axis_mqtt_event_conf_t,
                    include_serial_number, 0),
     axis_mqtt_list("eventFilterList", axis_mqtt_event_conf_t, filters,
-                   nfilters, axis_mqtt_event_filter_fields),
+                   nfilters, axis_mqtt_event_filter_fields, 0),
     axis_mqtt_field_end
 };
 
 
-/* a whole state, for packing: the client's part, then the events' */
+static const axis_mqtt_field_t  axis_mqtt_inbound_filter_fields[] = {
+    axis_mqtt_string("topicFilter", axis_mqtt_inbound_filter_t, topic_filter,
+                     AXIS_MQTT_TEXT_MQTT_FILTER,
+                     AXIS_MQTT_REQUIRED | AXIS_MQTT_NOT_EMPTY),
+    axis_mqtt_bool("useDeviceTopicPrefix", axis_mqtt_inbound_filter_t,
+                   use_device_topic_prefix, 0),
+    axis_mqtt_int("qos", axis_mqtt_inbound_filter_t, qos, 0,
+                  AXIS_MQTT_QOS_MAX, 0),
+    axis_mqtt_bool("isStateData", axis_mqtt_inbound_filter_t, is_state_data,
+                   0),
+    axis_mqtt_int("virtualInput", axis_mqtt_inbound_filter_t, virtual_input,
+                  1, AXIS_MQTT_VIRTUAL_INPUTS, AXIS_MQTT_UNSET),
+    axis_mqtt_field_end
+};
+
+
+/* the configureMqttSubscription "params" */
+static const axis_mqtt_field_t  axis_mqtt_inbound_fields[] = {
+    axis_mqtt_list("mqttFilterList", axis_mqtt_inbound_conf_t, filters,
+                   nfilters, axis_mqtt_inbound_filter_fields,
+                   AXIS_MQTT_REQUIRED),
+    axis_mqtt_field_end
+};
+
+
+/* a whole state, for packing: the client's part, then event.cgi's */
 static const axis_mqtt_field_t  axis_mqtt_state_fields[] = {
     axis_mqtt_object(NULL, offsetof(axis_mqtt_state_t, conf),
                      axis_mqtt_conf_fields, 0),
     axis_mqtt_object(NULL, offsetof(axis_mqtt_state_t, events),
                      axis_mqtt_event_fields, 0),
+    axis_mqtt_object(NULL, offsetof(axis_mqtt_state_t, inbound),
+                     axis_mqtt_inbound_fields, 0),
     axis_mqtt_field_end
 };
 
@@ -550,7 +581,8 @@ axis_mqtt_read_list(const json_t *obj, const axis_mqtt_field_t *f,
     size_t   i, n;
     json_t  *list, *element;
 
-    rc = axis_mqtt_read_value(obj, f->name, where, 0, &list, err);
+    rc = axis_mqtt_read_value(obj, f->name, where,
+                              f->flags & AXIS_MQTT_REQUIRED, &list, err);
     if (rc <= 0) {
         return rc;
     }
@@ -722,6 +754,10 @@ axis_mqtt_text_valid(const char *s, size_t len, axis_mqtt_text_e text)
         return axis_mqtt_topic_filter_valid(s, len);
     }
 
+    if (text == AXIS_MQTT_TEXT_MQTT_FILTER) {
+        return axis_mqtt_inbound_filter_valid(s, len);
+    }
+
     for (i = 0; i < len; i++) {
         c = (unsigned char) s[i];
 
@@ -729,6 +765,7 @@ axis_mqtt_text_valid(const char *s, size_t len, axis_mqtt_text_e text)
 
         case AXIS_MQTT_TEXT_ANY:
         case AXIS_MQTT_TEXT_EVENT_FILTER:
+        case AXIS_MQTT_TEXT_MQTT_FILTER:
             break;
 
         case AXIS_MQTT_TEXT_TOPIC:
@@ -840,6 +877,7 @@ axis_mqtt_state_init(axis_mqtt_state_t *state, const char *serial)
     axis_mqtt_conf_init(&state->conf, serial);
     state->active = 0;
     axis_mqtt_event_conf_init(&state->events);
+    axis_mqtt_inbound_conf_init(&state->inbound);
 }
 
 
@@ -910,6 +948,73 @@ axis_mqtt_event_conf_to_json(const axis_mqtt_event_conf_t *events)
 }
 
 
+void
+axis_mqtt_inbound_conf_init(axis_mqtt_inbound_conf_t *inbound)
+{
+    memset(inbound, 0, sizeof(axis_mqtt_inbound_conf_t));
+}
+
+
+int
+axis_mqtt_inbound_conf_from_json(axis_mqtt_inbound_conf_t *inbound,
+    const json_t *params, axis_mqtt_error_t *err)
+{
+    int                          i;
+    axis_mqtt_inbound_filter_t  *f;
+
+    axis_mqtt_inbound_conf_init(inbound);
+
+    if (!json_is_object(params)) {
+        axis_mqtt_error_set(err, AXIS_MQTT_ERR_PARAM_MISSING,
+                            "Required parameter missing or invalid: params");
+        return -1;
+    }
+
+    if (axis_mqtt_fields_read(axis_mqtt_inbound_fields, (char *) inbound,
+                              params, "", NULL, err)
+        != 0)
+    {
+        return -1;
+    }
+
+    /* a state is one topic's: a wildcard would mix several */
+
+    for (i = 0; i < inbound->nfilters; i++) {
+        f = &inbound->filters[i];
+
+        if (f->is_state_data && strpbrk(f->topic_filter, "+#") != NULL) {
+            axis_mqtt_error_set(err, AXIS_MQTT_ERR_PARAM_VALUE,
+                                "Invalid parameter value specified: "
+                                "mqttFilterList[%d].topicFilter has a "
+                                "wildcard, which isStateData does not allow",
+                                i);
+            return -1;
+        }
+    }
+
+    return 0;
+}
+
+
+json_t *
+axis_mqtt_inbound_conf_to_json(const axis_mqtt_inbound_conf_t *inbound)
+{
+    json_t  *root;
+
+    root = json_object();
+
+    if (root == NULL
+        || axis_mqtt_fields_write(axis_mqtt_inbound_fields,
+                                  (const char *) inbound, 0, root) != 0)
+    {
+        json_decref(root);
+        return NULL;
+    }
+
+    return root;
+}
+
+
 json_t *
 axis_mqtt_conf_to_json(const axis_mqtt_conf_t *conf, int reveal_password)
 {
@@ -944,7 +1049,8 @@ axis_mqtt_fields_write(const axis_mqtt_field_t *fields, const char *base,
 
         if (f->type == AXIS_MQTT_FIELD_PRESENT
             || f->type == AXIS_MQTT_FIELD_KEEP
-            || ((f->flags & AXIS_MQTT_SECRET) && at[0] == '\0'))
+            || ((f->flags & AXIS_MQTT_SECRET) && at[0] == '\0')
+            || ((f->flags & AXIS_MQTT_UNSET) && *(const int *) at == 0))
         {
             continue;
         }

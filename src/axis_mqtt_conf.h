@@ -126,12 +126,35 @@ typedef struct {
 } axis_mqtt_event_conf_t;
 
 
-/* what is saved and shared: the client's configuration, its active flag,
- * and the publication of events */
+/*
+ * event.cgi's MQTT subscriptions (configureMqttSubscription): what the
+ * device's client subscribes to, and the camera's virtual input that each
+ * filter's messages drive (a gateway extension; 0: none).
+ */
+#define AXIS_MQTT_INBOUND_FILTERS_MAX  32
+#define AXIS_MQTT_VIRTUAL_INPUTS       32
+
 typedef struct {
-    axis_mqtt_conf_t         conf;
-    int                      active;
-    axis_mqtt_event_conf_t   events;
+    char                     topic_filter[AXIS_MQTT_STRING_LEN + 1];
+    int                      use_device_topic_prefix;
+    int                      qos;
+    int                      is_state_data;
+    int                      virtual_input;
+} axis_mqtt_inbound_filter_t;
+
+typedef struct {
+    int                         nfilters;
+    axis_mqtt_inbound_filter_t  filters[AXIS_MQTT_INBOUND_FILTERS_MAX];
+} axis_mqtt_inbound_conf_t;
+
+
+/* what is saved and shared: the client's configuration, its active flag,
+ * the publication of events and the subscriptions */
+typedef struct {
+    axis_mqtt_conf_t           conf;
+    int                        active;
+    axis_mqtt_event_conf_t     events;
+    axis_mqtt_inbound_conf_t   inbound;
 } axis_mqtt_state_t;
 
 
@@ -178,6 +201,15 @@ int axis_mqtt_event_conf_from_json(axis_mqtt_event_conf_t *events,
     const json_t *params, axis_mqtt_error_t *err);
 /* every field with its effective value */
 json_t *axis_mqtt_event_conf_to_json(const axis_mqtt_event_conf_t *events);
+
+/* the clean device's subscriptions: none */
+void axis_mqtt_inbound_conf_init(axis_mqtt_inbound_conf_t *inbound);
+/* the configureMqttSubscription "params"; -1, err */
+int axis_mqtt_inbound_conf_from_json(axis_mqtt_inbound_conf_t *inbound,
+    const json_t *params, axis_mqtt_error_t *err);
+/* {"mqttFilterList": [...]}, every field with its effective value */
+json_t *axis_mqtt_inbound_conf_to_json(
+    const axis_mqtt_inbound_conf_t *inbound);
 
 /* what a packed state takes, from the start of axis_mqtt_packed_t */
 size_t axis_mqtt_state_packed_size(const axis_mqtt_state_t *state);

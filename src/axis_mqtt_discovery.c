@@ -155,7 +155,7 @@ axis_mqtt_discovery_entries(unsigned apis)
         && json_array_append_new(list,
                json_pack("{s:s, s:s, s:s, s:s}",
                          "id", AXIS_MQTT_DISCOVERY_EVENTS_ID,
-                         "version", AXIS_MQTT_API_VERSION,
+                         "version", AXIS_MQTT_EVENT_API_VERSION,
                          "name", "MQTT Event Bridge",
                          "docLink", "https://www.axis.com/vapix-library/"))
            != 0)

@@ -21,6 +21,20 @@ static json_t *axis_mqtt_event_items(const axis_mqtt_items_t *items);
 
 
 int
+axis_mqtt_event_prefix(const axis_mqtt_event_conf_t *pub,
+    const char *device_topic_prefix, char *buf, size_t size, size_t *len)
+{
+    if (pub->topic_prefix == AXIS_MQTT_PREFIX_CUSTOM) {
+        return axis_mqtt_event_append(buf, size, len,
+                                      pub->custom_topic_prefix, NULL);
+    }
+
+    return axis_mqtt_event_append(buf, size, len, device_topic_prefix,
+                                  "/event");
+}
+
+
+int
 axis_mqtt_event_topic(const axis_mqtt_notification_t *ev,
     const axis_mqtt_event_conf_t *pub, const char *device_topic_prefix,
     char *buf, size_t size)
@@ -32,15 +46,8 @@ axis_mqtt_event_topic(const axis_mqtt_notification_t *ev,
     len = 0;
     buf[0] = '\0';
 
-    if (pub->topic_prefix == AXIS_MQTT_PREFIX_CUSTOM) {
-        if (axis_mqtt_event_append(buf, size, &len,
-                                   pub->custom_topic_prefix, NULL) != 0)
-        {
-            return -1;
-        }
-
-    } else if (axis_mqtt_event_append(buf, size, &len, device_topic_prefix,
-                                      "/event") != 0)
+    if (axis_mqtt_event_prefix(pub, device_topic_prefix, buf, size, &len)
+        != 0)
     {
         return -1;
     }

@@ -19,6 +19,14 @@
 
 
 /*
+ * What every event topic of the publication starts with, appended to buf
+ * at *len: the custom prefix, or "<deviceTopicPrefix>/event".  -1: it
+ * does not fit.
+ */
+int axis_mqtt_event_prefix(const axis_mqtt_event_conf_t *pub,
+    const char *device_topic_prefix, char *buf, size_t size, size_t *len);
+
+/*
  * "<prefix>/tns:onvif/Device/tns:axis/IO/Port/$source/port/1".  Returns
  * its length, or -1 when it cannot be an MQTT topic (a wildcard or a NUL
  * in a name or value, too long): such an event is not published.

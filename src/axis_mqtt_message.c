@@ -14,9 +14,36 @@
 #include "axis_mqtt_message.h"
 
 
+static const axis_mqtt_message_t *axis_mqtt_message_of(
+    const axis_mqtt_conf_t *conf, axis_mqtt_announcement_e which);
+
+
 static const char  *axis_mqtt_descriptions[] = {
     "Connection Lost", "Connected", "Disconnected"
 };
+
+
+int
+axis_mqtt_message_topic(const axis_mqtt_conf_t *conf,
+    axis_mqtt_announcement_e which, char *buf, size_t size)
+{
+    const axis_mqtt_message_t  *msg;
+
+    msg = axis_mqtt_message_of(conf, which);
+
+    if (!msg->configured) {
+        return 0;
+    }
+
+    if (msg->use_default) {
+        snprintf(buf, size, "%s/event/connection", conf->device_topic_prefix);
+
+    } else {
+        snprintf(buf, size, "%s", msg->topic);
+    }
+
+    return 1;
+}
 
 
 int
@@ -29,9 +56,7 @@ axis_mqtt_message_build(axis_mqtt_publication_t *pub,
     struct tm                   tm;
     const axis_mqtt_message_t  *msg;
 
-    msg = (which == AXIS_MQTT_LAST_WILL) ? &conf->last_will
-          : (which == AXIS_MQTT_CONNECT_MESSAGE) ? &conf->connect_message
-          : &conf->disconnect_message;
+    msg = axis_mqtt_message_of(conf, which);
 
     if (!msg->configured) {
         return 0;
@@ -47,8 +72,8 @@ axis_mqtt_message_build(axis_mqtt_publication_t *pub,
 
     pub->qos = 1;
     pub->retain = 1;
-    snprintf(pub->topic, sizeof(pub->topic), "%s/event/connection",
-             conf->device_topic_prefix);
+    (void) axis_mqtt_message_topic(conf, which, pub->topic,
+                                   sizeof(pub->topic));
 
     if (which == AXIS_MQTT_LAST_WILL) {
         /* the broker sends it later: no time is known now */
@@ -78,4 +103,14 @@ axis_mqtt_message_build(axis_mqtt_publication_t *pub,
     free(text);
 
     return 1;
+}
+
+
+static const axis_mqtt_message_t *
+axis_mqtt_message_of(const axis_mqtt_conf_t *conf,
+    axis_mqtt_announcement_e which)
+{
+    return (which == AXIS_MQTT_LAST_WILL) ? &conf->last_will
+           : (which == AXIS_MQTT_CONNECT_MESSAGE) ? &conf->connect_message
+           : &conf->disconnect_message;
 }

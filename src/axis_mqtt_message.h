@@ -29,6 +29,10 @@ typedef struct {
 } axis_mqtt_publication_t;
 
 
+/* the announcement's topic into buf: 0 when it is not configured */
+int axis_mqtt_message_topic(const axis_mqtt_conf_t *conf,
+    axis_mqtt_announcement_e which, char *buf, size_t size);
+
 /*
  * Fills *pub with the announcement as configured in conf, stamped with
  * "now" (the last will carries a null timestamp).  Returns 0 when the

@@ -46,7 +46,6 @@ static int axis_mqtt_onvif_header(char *buf, size_t size, xmlNode *node,
     const char *text);
 static int axis_mqtt_onvif_escape(const char *s, char *buf, size_t size);
 static int64_t axis_mqtt_onvif_child_time(xmlNode *node, const char *name);
-static xmlNode *axis_mqtt_onvif_child(xmlNode *node, const char *name);
 static int axis_mqtt_onvif_is(xmlNode *node, const char *name);
 static void axis_mqtt_onvif_fault(xmlNode *fault, char *buf, size_t size);
 static int axis_mqtt_onvif_event(axis_mqtt_notifications_t *out,
@@ -80,7 +79,7 @@ axis_mqtt_onvif_notifications(const char *xml, size_t len,
 
     rc = -1;
 
-    resp = axis_mqtt_onvif_child(body, "PullMessagesResponse");
+    resp = axis_mqtt_xml_child(body, "PullMessagesResponse");
     if (resp == NULL) {
         snprintf(buf, size, "not a PullMessagesResponse");
         goto done;
@@ -129,7 +128,39 @@ static xmlNode *
 axis_mqtt_onvif_body(const char *xml, size_t len, xmlDoc **doc, char *buf,
     size_t size)
 {
-    xmlNode         *root, *body, *fault;
+    xmlNode  *root, *body, *fault;
+
+    root = axis_mqtt_xml_read(xml, len, doc, buf, size);
+    if (root == NULL) {
+        return NULL;
+    }
+
+    body = NULL;
+
+    if (!axis_mqtt_onvif_is(root, "Envelope")
+        || (body = axis_mqtt_xml_child(root, "Body")) == NULL)
+    {
+        snprintf(buf, size, "not a SOAP envelope");
+
+    } else if ((fault = axis_mqtt_xml_child(body, "Fault")) != NULL) {
+        axis_mqtt_onvif_fault(fault, buf, size);
+        body = NULL;
+    }
+
+    if (body == NULL) {
+        xmlFreeDoc(*doc);
+        *doc = NULL;
+    }
+
+    return body;
+}
+
+
+xmlNode *
+axis_mqtt_xml_read(const char *xml, size_t len, xmlDoc **doc, char *buf,
+    size_t size)
+{
+    xmlNode         *root;
     const xmlError  *xerr;
 
     *doc = NULL;
@@ -153,27 +184,21 @@ axis_mqtt_onvif_body(const char *xml, size_t len, xmlDoc **doc, char *buf,
     }
 
     root = xmlDocGetRootElement(*doc);
-    body = NULL;
 
     if ((*doc)->intSubset != NULL || (*doc)->extSubset != NULL) {
         snprintf(buf, size, "the response has a DTD");
+        root = NULL;
 
-    } else if (root == NULL || !axis_mqtt_onvif_is(root, "Envelope")
-               || (body = axis_mqtt_onvif_child(root, "Body")) == NULL)
-    {
-        snprintf(buf, size, "not a SOAP envelope");
-
-    } else if ((fault = axis_mqtt_onvif_child(body, "Fault")) != NULL) {
-        axis_mqtt_onvif_fault(fault, buf, size);
-        body = NULL;
+    } else if (root == NULL) {
+        snprintf(buf, size, "an XML document without an element");
     }
 
-    if (body == NULL) {
+    if (root == NULL) {
         xmlFreeDoc(*doc);
         *doc = NULL;
     }
 
-    return body;
+    return root;
 }
 
 
@@ -218,9 +243,9 @@ axis_mqtt_onvif_subscription(const char *xml, size_t len,
     sub->address[0] = '\0';
     sub->headers[0] = '\0';
 
-    resp = axis_mqtt_onvif_child(body, "CreatePullPointSubscriptionResponse");
-    ref = resp ? axis_mqtt_onvif_child(resp, "SubscriptionReference") : NULL;
-    node = ref ? axis_mqtt_onvif_child(ref, "Address") : NULL;
+    resp = axis_mqtt_xml_child(body, "CreatePullPointSubscriptionResponse");
+    ref = resp ? axis_mqtt_xml_child(resp, "SubscriptionReference") : NULL;
+    node = ref ? axis_mqtt_xml_child(ref, "Address") : NULL;
     text = node ? xmlNodeGetContent(node) : NULL;
 
     /* a pretty-printed answer may put blanks around it */
@@ -240,7 +265,7 @@ axis_mqtt_onvif_subscription(const char *xml, size_t len,
     sub->address[strcspn(sub->address, " \t\r\n")] = '\0';
     xmlFree(text);
 
-    params = axis_mqtt_onvif_child(ref, "ReferenceParameters");
+    params = axis_mqtt_xml_child(ref, "ReferenceParameters");
     used = 0;
 
     for (node = params ? params->children : NULL; node; node = node->next) {
@@ -340,7 +365,7 @@ axis_mqtt_onvif_child_time(xmlNode *node, const char *name)
     int64_t   t;
     xmlChar  *text;
 
-    node = node ? axis_mqtt_onvif_child(node, name) : NULL;
+    node = node ? axis_mqtt_xml_child(node, name) : NULL;
     text = node ? xmlNodeGetContent(node) : NULL;
     t = text ? axis_mqtt_onvif_time((const char *) text) : -1;
     xmlFree(text);
@@ -440,9 +465,9 @@ axis_mqtt_onvif_event(axis_mqtt_notifications_t *out, xmlNode *msg,
     ev->key.n = 0;
     ev->data.n = 0;
 
-    topic = axis_mqtt_onvif_child(msg, "Topic");
-    message = axis_mqtt_onvif_child(msg, "Message");
-    message = message ? axis_mqtt_onvif_child(message, "Message") : NULL;
+    topic = axis_mqtt_xml_child(msg, "Topic");
+    message = axis_mqtt_xml_child(msg, "Message");
+    message = message ? axis_mqtt_xml_child(message, "Message") : NULL;
 
     if (topic == NULL || message == NULL
         || axis_mqtt_onvif_topic(out, topic, ev) != 0)
@@ -656,9 +681,9 @@ axis_mqtt_onvif_fault(xmlNode *fault, char *buf, size_t size)
     xmlChar  *text;
 
     /* SOAP 1.2: Reason/Text; SOAP 1.1: faultstring */
-    reason = axis_mqtt_onvif_child(fault, "Reason");
-    reason = reason ? axis_mqtt_onvif_child(reason, "Text")
-                    : axis_mqtt_onvif_child(fault, "faultstring");
+    reason = axis_mqtt_xml_child(fault, "Reason");
+    reason = reason ? axis_mqtt_xml_child(reason, "Text")
+                    : axis_mqtt_xml_child(fault, "faultstring");
 
     text = reason ? xmlNodeGetContent(reason) : NULL;
 
@@ -670,8 +695,8 @@ axis_mqtt_onvif_fault(xmlNode *fault, char *buf, size_t size)
 }
 
 
-static xmlNode *
-axis_mqtt_onvif_child(xmlNode *node, const char *name)
+xmlNode *
+axis_mqtt_xml_child(xmlNode *node, const char *name)
 {
     xmlNode  *child;
 

@@ -17,6 +17,11 @@
 #include <stdint.h>
 
 
+/* libxml2's, for those who read XML with the helpers below */
+struct _xmlNode;
+struct _xmlDoc;
+
+
 /* the namespaces of the topics that filters name */
 #define AXIS_MQTT_NS_ONVIF          "http://www.onvif.org/ver10/topics"
 #define AXIS_MQTT_NS_AXIS           "http://www.axis.com/2009/event/topics"
@@ -135,6 +140,19 @@ int axis_mqtt_onvif_acknowledged(const char *xml, size_t len, char *buf,
 int axis_mqtt_onvif_notifications(const char *xml, size_t len,
     axis_mqtt_notifications_t *out, char *buf, size_t size);
 void axis_mqtt_notifications_free(axis_mqtt_notifications_t *n);
+
+/*
+ * A camera's XML answer, read as every one is: at most
+ * AXIS_MQTT_ONVIF_MAX_BYTES, no DTD, nothing from the network.  Its root
+ * element, or NULL with the cause in buf; *doc is to be freed with
+ * xmlFreeDoc() when the root is not NULL.
+ */
+struct _xmlNode *axis_mqtt_xml_read(const char *xml, size_t len,
+    struct _xmlDoc **doc, char *buf, size_t size);
+
+/* the first child element of this local name (any namespace), or NULL */
+struct _xmlNode *axis_mqtt_xml_child(struct _xmlNode *node,
+    const char *name);
 
 /* "2026-11-29T14:33:21.123Z" (or with an offset): epoch ms; -1: not one */
 int64_t axis_mqtt_onvif_time(const char *s);

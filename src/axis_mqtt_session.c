@@ -247,6 +247,7 @@ axis_mqtt_session_conf(const axis_mqtt_state_t *state)
     client.conf = state->conf;
     client.active = state->active;
     axis_mqtt_event_conf_init(&client.events);
+    axis_mqtt_inbound_conf_init(&client.inbound);
     state = &client;
 
     axis_mqtt_session_uri(&state->conf, uri, sizeof(uri));

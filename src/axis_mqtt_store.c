@@ -33,7 +33,7 @@ axis_mqtt_store_parse(axis_mqtt_state_t *state, const char *text, size_t len,
     const char *serial, axis_mqtt_error_t *err)
 {
     int            keep_password, rc;
-    json_t        *root, *active, *events;
+    json_t        *root, *active, *events, *inbound;
     json_error_t   jerr;
 
     root = json_loadb(text, len, 0, &jerr);
@@ -62,6 +62,18 @@ axis_mqtt_store_parse(axis_mqtt_state_t *state, const char *text, size_t len,
     events = json_object_get(root, "eventPublication");
 
     if (axis_mqtt_event_conf_from_json(&state->events, events, err) != 0) {
+        json_decref(root);
+        return -1;
+    }
+
+    /* absent in the files of the versions before the subscriptions */
+    inbound = json_object_get(root, "mqttSubscription");
+    axis_mqtt_inbound_conf_init(&state->inbound);
+
+    if (inbound != NULL
+        && axis_mqtt_inbound_conf_from_json(&state->inbound, inbound, err)
+           != 0)
+    {
         json_decref(root);
         return -1;
     }
@@ -163,12 +175,14 @@ axis_mqtt_store_save(const char *dir, const char *name,
     snprintf(temp, sizeof(temp), "%s/.%s.tmp", dir, name);
 
     /* a configuration always has a broker; without one it is the defaults */
-    root = json_pack("{s:b, s:o, s:o}", "active", state->active,
+    root = json_pack("{s:b, s:o, s:o, s:o}", "active", state->active,
                      "config", state->conf.host[0] != '\0'
                                ? axis_mqtt_conf_to_json(&state->conf, 1)
                                : json_null(),
                      "eventPublication",
-                     axis_mqtt_event_conf_to_json(&state->events));
+                     axis_mqtt_event_conf_to_json(&state->events),
+                     "mqttSubscription",
+                     axis_mqtt_inbound_conf_to_json(&state->inbound));
 
     text = root ? json_dumps(root, JSON_INDENT(2)) : NULL;
     json_decref(root);

@@ -66,7 +66,7 @@ is_deeply(publication($port), $CLEAN, 'a clean device publishes nothing, every f
 
 my $vers = post($port, $EV, { method => 'getSupportedVersions', context => 'v' });
 is_deeply($vers, { apiVersion => '1.0', context => 'v', method => 'getSupportedVersions',
-                   data => { apiVersions => ['1.0'] } },
+                   data => { apiVersions => ['1.1'] } },
           'getSupportedVersions needs no apiVersion');
 
 my $r = ev($port, 'configureEventPublication',

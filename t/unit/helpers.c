@@ -427,3 +427,39 @@ t_assert_conf_equal(const axis_mqtt_conf_t *a, const axis_mqtt_conf_t *b)
     assert_string_equal(a->client_cert_id, b->client_cert_id);
     assert_string_equal(a->ca_cert_id, b->ca_cert_id);
 }
+
+
+/* one call to that API: the response, parsed; a write applied to *state */
+
+json_t *
+t_api_call(axis_mqtt_api_e api, const char *body, axis_mqtt_state_t *state,
+    int *code)
+{
+    char                 *text;
+    json_t               *resp;
+    axis_mqtt_state_t    *next;
+    axis_mqtt_request_t   req;
+
+    axis_mqtt_request_parse_api(&req, api, body, strlen(body), 1, T_SERIAL);
+
+    if (req.error.code == AXIS_MQTT_OK && axis_mqtt_request_writes(&req)) {
+        next = malloc(sizeof(axis_mqtt_state_t));
+        assert_non_null(next);
+        assert_int_equal(axis_mqtt_request_apply(&req, state, next,
+                                                 &req.error), 0);
+        *state = *next;
+        free(next);
+    }
+
+    *code = req.error.code;
+    text = axis_mqtt_response(&req, req.error.code ? &req.error : NULL,
+                              state, 0);
+    axis_mqtt_request_free(&req);
+
+    assert_non_null(text);
+    resp = json_loads(text, 0, NULL);
+    t_alloc_free(text);
+    assert_non_null(resp);
+
+    return resp;
+}

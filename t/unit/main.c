@@ -30,6 +30,7 @@ main(void)
     failed += t_run_events_tests();
     failed += t_run_onvif_tests();
     failed += t_run_pull_tests();
+    failed += t_run_inbound_tests();
 
     return failed ? 1 : 0;
 }

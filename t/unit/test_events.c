@@ -27,38 +27,6 @@
                       "\"method\":\"getEventPublicationConfig\"}"
 
 
-/* event.cgi with this body: the response, parsed */
-static json_t *
-t_event_call(const char *body, axis_mqtt_state_t *state, int *code)
-{
-    char                 *text;
-    json_t               *resp;
-    axis_mqtt_state_t     next;
-    axis_mqtt_request_t   req;
-
-    axis_mqtt_request_parse_api(&req, AXIS_MQTT_API_EVENT, body,
-                                strlen(body), 1, T_SERIAL);
-
-    if (req.error.code == AXIS_MQTT_OK && axis_mqtt_request_writes(&req)) {
-        assert_int_equal(axis_mqtt_request_apply(&req, state, &next,
-                                                 &req.error), 0);
-        *state = next;
-    }
-
-    *code = req.error.code;
-    text = axis_mqtt_response(&req, req.error.code ? &req.error : NULL,
-                              state, 0);
-    axis_mqtt_request_free(&req);
-
-    assert_non_null(text);
-    resp = json_loads(text, 0, NULL);
-    t_alloc_free(text);
-    assert_non_null(resp);
-
-    return resp;
-}
-
-
 static char *
 t_publication(axis_mqtt_state_t *state)
 {
@@ -66,7 +34,7 @@ t_publication(axis_mqtt_state_t *state)
     char    *text;
     json_t  *resp;
 
-    resp = t_event_call("{\"apiVersion\":\"1.0\","
+    resp = t_api_call(AXIS_MQTT_API_EVENT, "{\"apiVersion\":\"1.0\","
                         "\"method\":\"getEventPublicationConfig\"}",
                         state, &code);
     assert_int_equal(code, 0);
@@ -108,7 +76,7 @@ test_events_configure_and_echo(void **unused)
     state = calloc(1, sizeof(axis_mqtt_state_t));
     t_state(state, T_PARAMS_FULL, 1);
 
-    resp = t_event_call("{\"apiVersion\":\"1.1\",\"context\":\"c\","
+    resp = t_api_call(AXIS_MQTT_API_EVENT, "{\"apiVersion\":\"1.1\",\"context\":\"c\","
                         "\"method\":\"configureEventPublication\","
                         "\"params\":{\"topicPrefix\":\"custom\","
                         "\"customTopicPrefix\":\"site/cam1/events\","
@@ -147,7 +115,7 @@ test_events_configure_and_echo(void **unused)
     assert_string_equal(state->conf.host, "broker.example");
 
     /* no params: the whole publication goes back to the defaults */
-    resp = t_event_call("{\"apiVersion\":\"1.0\","
+    resp = t_api_call(AXIS_MQTT_API_EVENT, "{\"apiVersion\":\"1.0\","
                         "\"method\":\"configureEventPublication\"}",
                         state, &code);
     assert_int_equal(code, 0);
@@ -204,7 +172,7 @@ test_events_errors_change_nothing(void **unused)
     state = calloc(1, sizeof(axis_mqtt_state_t));
     t_state(state, T_PARAMS_FULL, 1);
 
-    resp = t_event_call("{\"apiVersion\":\"1.0\","
+    resp = t_api_call(AXIS_MQTT_API_EVENT, "{\"apiVersion\":\"1.0\","
                         "\"method\":\"configureEventPublication\","
                         "\"params\":{\"eventFilterList\":"
                         "[{\"topicFilter\":\"//.\",\"qos\":1}]}}",
@@ -218,7 +186,7 @@ test_events_errors_change_nothing(void **unused)
                  "\"method\":\"configureEventPublication\",\"params\":%s}",
                  cases[i].params);
 
-        resp = t_event_call(body, state, &code);
+        resp = t_api_call(AXIS_MQTT_API_EVENT, body, state, &code);
         if (code != cases[i].code) {
             fail_msg("%s: %d, not %d", cases[i].params, code, cases[i].code);
         }
@@ -259,14 +227,14 @@ test_events_limits(void **unused)
     }
 
     strcpy(p, "]}}");
-    resp = t_event_call(body, state, &code);
+    resp = t_api_call(AXIS_MQTT_API_EVENT, body, state, &code);
     assert_int_equal(code, 0);
     json_decref(resp);
     assert_int_equal(state->events.nfilters, AXIS_MQTT_EVENT_FILTERS_MAX);
 
     /* one more filter, or one byte more: refused */
     strcpy(p, ",{\"topicFilter\":\"//.\"}]}}");
-    resp = t_event_call(body, state, &code);
+    resp = t_api_call(AXIS_MQTT_API_EVENT, body, state, &code);
     assert_int_equal(code, 2104);
     json_decref(resp);
 
@@ -274,7 +242,7 @@ test_events_limits(void **unused)
             "\"method\":\"configureEventPublication\","
             "\"params\":{\"eventFilterList\":[{\"topicFilter\":\"%sa\"}]}}",
             filter);
-    resp = t_event_call(body, state, &code);
+    resp = t_api_call(AXIS_MQTT_API_EVENT, body, state, &code);
     assert_int_equal(code, 2104);
     json_decref(resp);
     assert_int_equal(state->events.nfilters, AXIS_MQTT_EVENT_FILTERS_MAX);
@@ -297,7 +265,7 @@ test_events_kept_by_client_writes(void **unused)
     next = calloc(1, sizeof(axis_mqtt_state_t));
     t_state(state, T_PARAMS_FULL, 0);
 
-    resp = t_event_call("{\"apiVersion\":\"1.0\","
+    resp = t_api_call(AXIS_MQTT_API_EVENT, "{\"apiVersion\":\"1.0\","
                         "\"method\":\"configureEventPublication\","
                         "\"params\":{\"eventFilterList\":"
                         "[{\"topicFilter\":\"//.\"}]}}",
@@ -326,7 +294,7 @@ test_events_kept_by_client_writes(void **unused)
     assert_int_equal(req.error.code, 2102);
     axis_mqtt_request_free(&req);
 
-    resp = t_event_call("{\"apiVersion\":\"1.0\","
+    resp = t_api_call(AXIS_MQTT_API_EVENT, "{\"apiVersion\":\"1.0\","
                         "\"method\":\"getClientStatus\"}", state, &code);
     assert_int_equal(code, 2102);
     json_decref(resp);
@@ -357,7 +325,7 @@ test_events_state_file(void **unused)
     back = calloc(1, sizeof(axis_mqtt_state_t));
     t_state(state, T_PARAMS_FULL, 1);
 
-    resp = t_event_call("{\"apiVersion\":\"1.0\","
+    resp = t_api_call(AXIS_MQTT_API_EVENT, "{\"apiVersion\":\"1.0\","
                         "\"method\":\"configureEventPublication\","
                         "\"params\":{\"includeSerialNumberInPayload\":true,"
                         "\"eventFilterList\":[{\"topicFilter\":"

@@ -106,6 +106,10 @@ void t_configure_json(axis_mqtt_request_t *req, const json_t *params);
 /* *state with the configuration of a valid configureClient */
 void t_state(axis_mqtt_state_t *state, const char *params, int active);
 
+/* one call to that API, a write applied to *state: the parsed answer */
+json_t *t_api_call(axis_mqtt_api_e api, const char *body,
+    axis_mqtt_state_t *state, int *code);
+
 /* the parsed getClientStatus response; *text (if not NULL) its text */
 json_t *t_status(const axis_mqtt_state_t *state, int connected,
     char **text);
@@ -126,6 +130,7 @@ int t_run_packed_tests(void);
 int t_run_events_tests(void);
 int t_run_onvif_tests(void);
 int t_run_pull_tests(void);
+int t_run_inbound_tests(void);
 
 
 #endif /* _UNIT_H_INCLUDED_ */
