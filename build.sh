@@ -278,7 +278,7 @@ case "${1:-build}" in
     install) build; install_module ;;
     fuzz)    deps; bash "$repo/fuzz/run.sh" "${2:-60}" ;;
     bench)   deps; build; bash "$repo/bench/run.sh"; bash "$repo/bench/scale.sh"
-             bash "$repo/bench/events.sh" ;;
+             bash "$repo/bench/events.sh"; bash "$repo/bench/inbound.sh" ;;
     soak)    deps; build; bash "$repo/bench/soak.sh"; bash "$repo/bench/creep.sh" ;;
     valgrind) deps; build; bash "$repo/bench/valgrind.sh" ;;
     *)     echo "usage: $0 [deps|build|unit|test|run|install|fuzz|bench|soak|valgrind]" >&2; exit 2 ;;

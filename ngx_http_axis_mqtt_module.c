@@ -15,6 +15,7 @@
 #include <ngx_http.h>
 
 #include "axis_mqtt_api.h"
+#include "axis_mqtt_camera.h"
 #include "axis_mqtt_discovery.h"
 #include "axis_mqtt_http.h"
 #include "axis_mqtt_shm.h"
@@ -1248,7 +1249,7 @@ ngx_http_axis_mqtt_camera(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    ascf->camera.len = url.len + sizeof("/onvif/services") - 1;
+    ascf->camera.len = url.len + sizeof(AXIS_MQTT_CAMERA_EVENT_PATH) - 1;
     ascf->camera.data = ngx_pnalloc(cf->pool, ascf->camera.len);
 
     if (ascf->camera.data == NULL) {
@@ -1256,7 +1257,8 @@ ngx_http_axis_mqtt_camera(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     p = ngx_cpymem(ascf->camera.data, url.data, url.len);
-    ngx_memcpy(p, "/onvif/services", sizeof("/onvif/services") - 1);
+    ngx_memcpy(p, AXIS_MQTT_CAMERA_EVENT_PATH,
+               sizeof(AXIS_MQTT_CAMERA_EVENT_PATH) - 1);
 
     ngx_str_null(&ascf->camera_user);
     ngx_str_null(&ascf->camera_password);

@@ -30,6 +30,8 @@
 
 #include "axis_mqtt_bridge.h"
 #include "axis_mqtt_camera.h"
+#include "axis_mqtt_inbound.h"
+#include "axis_mqtt_input.h"
 #include "axis_mqtt_log.h"
 #include "axis_mqtt_mailbox.h"
 #include "axis_mqtt_message.h"
@@ -49,13 +51,23 @@
 #define AXIS_MQTT_ALIVE_TOPIC      "axis-mqtt-gateway/alive"
 
 
-/* a device: its session, and the Paho client the session asked for */
+/*
+ * A device: its session, the Paho client the session asked for, and its
+ * MQTT subscriptions: "inbound" as saved, "subscribed" what the current
+ * client subscribed to (NULL: nothing, or no client connected).  Either
+ * may be the other; a list goes when neither holds it.
+ */
 typedef struct {
     ngx_uint_t                index;
     axis_mqtt_device_conf_t  *conf;
     axis_mqtt_session_t       session;
     MQTTAsync                 client;       /* NULL: none */
     ngx_uint_t                events_dropped;   /* the broker away */
+
+    axis_mqtt_inbound_t      *inbound;
+    axis_mqtt_inbound_t      *subscribed;
+    ngx_uint_t                round;        /* "subscribed" changed */
+    axis_mqtt_causes_t        inbound_causes;   /* logged since saved */
 } axis_mqtt_device_t;
 
 
@@ -115,6 +127,21 @@ static void axis_mqtt_bridge_running(axis_mqtt_bridge_t *b,
     axis_mqtt_device_t *d);
 static void axis_mqtt_bridge_send_events(axis_mqtt_bridge_t *b,
     axis_mqtt_mail_t *mail);
+static void axis_mqtt_bridge_configured(axis_mqtt_bridge_t *b,
+    axis_mqtt_device_t *d);
+static void axis_mqtt_bridge_subscribe(axis_mqtt_bridge_t *b,
+    axis_mqtt_device_t *d, axis_mqtt_inbound_t *next);
+static void axis_mqtt_bridge_forget(axis_mqtt_device_t *d);
+static void axis_mqtt_bridge_let_go(axis_mqtt_device_t *d,
+    axis_mqtt_inbound_t *in);
+static void axis_mqtt_bridge_receive(axis_mqtt_bridge_t *b,
+    axis_mqtt_mail_t *mail);
+static void axis_mqtt_bridge_drive(axis_mqtt_bridge_t *b,
+    axis_mqtt_device_t *d, axis_mqtt_incoming_t *m);
+static void axis_mqtt_bridge_refused(axis_mqtt_bridge_t *b,
+    axis_mqtt_refusal_t *r);
+static void axis_mqtt_bridge_inbound_log(axis_mqtt_bridge_t *b,
+    axis_mqtt_device_t *d, ngx_uint_t level, const char *fmt, ...);
 static ngx_int_t axis_mqtt_bridge_publish(axis_mqtt_bridge_t *b,
     axis_mqtt_device_t *d, axis_mqtt_announcement_e which,
     MQTTAsync_responseOptions *resp);
@@ -203,11 +230,13 @@ axis_mqtt_bridge_alloc(axis_mqtt_bridge_t *b)
     b->mail.events = calloc(axis_mqtt_mailbox_capacity(),
                             sizeof(axis_mqtt_event_t));
     b->mail.changed = calloc(b->ndevices, sizeof(ngx_uint_t));
+    b->mail.refusals = calloc(axis_mqtt_mailbox_capacity(),
+                              sizeof(axis_mqtt_refusal_t));
     b->connected = calloc(b->ndevices, 1);
     b->changed = calloc(b->ndevices, 1);
 
     if (b->devices == NULL || b->mail.events == NULL
-        || b->mail.changed == NULL || b->connected == NULL
+        || b->mail.refusals == NULL || b->mail.changed == NULL || b->connected == NULL
         || b->changed == NULL)
     {
         return NGX_ERROR;
@@ -326,9 +355,10 @@ axis_mqtt_bridge_main(void *data)
 {
     axis_mqtt_bridge_t  *b = data;
 
-    ngx_uint_t           i;
-    axis_mqtt_mail_t    *mail;
-    axis_mqtt_device_t  *d;
+    ngx_uint_t            i;
+    axis_mqtt_mail_t     *mail;
+    axis_mqtt_device_t   *d;
+    axis_mqtt_inbound_t  *in;
 
     mail = &b->mail;
 
@@ -374,10 +404,16 @@ axis_mqtt_bridge_main(void *data)
         for (i = 0; i < mail->nchanged; i++) {
             d = &b->devices[mail->changed[i]];
             axis_mqtt_mailbox_state(d->index, &b->state);
+            axis_mqtt_bridge_configured(b, d);
             axis_mqtt_bridge_feed(b, d, AXIS_MQTT_IN_CONFIGURED, 0,
                                   &b->state, NULL);
         }
 
+        for (i = 0; i < mail->nrefusals; i++) {
+            axis_mqtt_bridge_refused(b, &mail->refusals[i]);
+        }
+
+        axis_mqtt_bridge_receive(b, mail);
         axis_mqtt_bridge_send_events(b, mail);
 
         /* a session acts only on a timer that is due */
@@ -385,7 +421,12 @@ axis_mqtt_bridge_main(void *data)
 
         if (axis_mqtt_bridge_done(b)) {
             for (i = 0; i < b->ndevices; i++) {
-                axis_mqtt_session_free(&b->devices[i].session);
+                d = &b->devices[i];
+                axis_mqtt_session_free(&d->session);
+                axis_mqtt_bridge_forget(d);
+                in = d->inbound;
+                d->inbound = NULL;
+                axis_mqtt_bridge_let_go(d, in);
             }
 
             return NULL;
@@ -564,8 +605,16 @@ axis_mqtt_bridge_run(axis_mqtt_bridge_t *b, axis_mqtt_device_t *d,
             axis_mqtt_mailbox_set_status(d->index, a->value, b->wake_fd);
 
             if (a->value) {
+                /* a new connection: subscribed from nothing */
+                axis_mqtt_bridge_forget(d);
+                axis_mqtt_bridge_subscribe(b, d, d->inbound);
+
                 /* what the broker retained may be gone: the states again */
                 axis_mqtt_camera_refresh(d->index);
+
+            } else {
+                /* the connection is gone, and with it what it subscribed */
+                axis_mqtt_bridge_forget(d);
             }
             break;
 
@@ -705,6 +754,242 @@ axis_mqtt_bridge_send_events(axis_mqtt_bridge_t *b, axis_mqtt_mail_t *mail)
     }
 
     mail->outgoing = NULL;
+}
+
+
+/*
+ * A new saved state (in b->state): its subscriptions, and the current
+ * client's made to follow them at once, without reconnecting.
+ */
+
+static void
+axis_mqtt_bridge_configured(axis_mqtt_bridge_t *b, axis_mqtt_device_t *d)
+{
+    axis_mqtt_inbound_t  *next, *before;
+
+    next = axis_mqtt_inbound_make(&b->state);
+
+    if (next == NULL) {
+        axis_mqtt_log(b->log, NGX_LOG_ALERT,
+                      "axis_mqtt: device %s: out of memory, the MQTT "
+                      "subscriptions before are kept", d->conf->serial);
+        return;
+    }
+
+    /* each holder lets go as soon as it holds another: once, then */
+    before = d->inbound;
+    d->inbound = next;
+    d->inbound_causes.n = 0;
+    axis_mqtt_bridge_let_go(d, before);
+
+    if (d->subscribed != NULL) {
+        axis_mqtt_bridge_subscribe(b, d, next);
+    }
+}
+
+
+/* the connected client's subscriptions from d->subscribed to "next" */
+
+static void
+axis_mqtt_bridge_subscribe(axis_mqtt_bridge_t *b, axis_mqtt_device_t *d,
+    axis_mqtt_inbound_t *next)
+{
+    int                         i, rc, sub[AXIS_MQTT_INBOUND_FILTERS_MAX];
+    int                         unsub[AXIS_MQTT_INBOUND_FILTERS_MAX];
+    int                         nsub, nunsub;
+    const char                 *topic;
+    axis_mqtt_inbound_t        *before;
+    MQTTAsync_responseOptions   resp;
+
+    before = d->subscribed;
+
+    axis_mqtt_inbound_diff(before, next, sub, &nsub, unsub, &nunsub);
+
+    d->subscribed = next;
+    d->round++;
+
+    for (i = 0; i < nunsub; i++) {
+        topic = before->entries[unsub[i]].topic;
+
+        /* not sent: the connection is going, and the topic with it */
+        (void) MQTTAsync_unsubscribe(d->client, topic, NULL);
+    }
+
+    for (i = 0; i < nsub; i++) {
+        topic = next->entries[sub[i]].topic;
+
+        resp = (MQTTAsync_responseOptions)
+                   MQTTAsync_responseOptions_initializer;
+        resp.onFailure = axis_mqtt_paho_on_subscribe_failure;
+        resp.context = axis_mqtt_subscribe_context(d->index,
+                                                   d->session.generation,
+                                                   d->round, sub[i]);
+
+        rc = MQTTAsync_subscribe(d->client, topic,
+                                 axis_mqtt_inbound_qos(next, sub[i]), &resp);
+
+        if (rc != MQTTASYNC_SUCCESS) {
+            axis_mqtt_bridge_inbound_log(b, d, NGX_LOG_WARN,
+                                         "the subscription to \"%s\" "
+                                         "could not be sent: %s", topic,
+                                         MQTTAsync_strerror(rc));
+        }
+    }
+
+    axis_mqtt_bridge_let_go(d, before);
+}
+
+
+/* the client is gone: nothing is subscribed */
+
+static void
+axis_mqtt_bridge_forget(axis_mqtt_device_t *d)
+{
+    axis_mqtt_inbound_t  *before;
+
+    before = d->subscribed;
+    d->subscribed = NULL;
+    axis_mqtt_bridge_let_go(d, before);
+}
+
+
+/* "in" is no longer held where it was: it goes unless held elsewhere */
+
+static void
+axis_mqtt_bridge_let_go(axis_mqtt_device_t *d, axis_mqtt_inbound_t *in)
+{
+    if (in != d->inbound && in != d->subscribed) {
+        free(in);
+    }
+}
+
+
+/*
+ * What the brokers delivered: each message to the filters of its
+ * device's current client, and what they ask to the camera's virtual
+ * inputs; a late message of a client gone is dropped.
+ */
+
+static void
+axis_mqtt_bridge_receive(axis_mqtt_bridge_t *b, axis_mqtt_mail_t *mail)
+{
+    axis_mqtt_device_t    *d;
+    axis_mqtt_incoming_t  *m, *next;
+
+    if (mail->incoming_dropped) {
+        axis_mqtt_log(b->log, NGX_LOG_WARN,
+                      "axis_mqtt: %ui MQTT messages to the cameras dropped: "
+                      "more than %d were waiting", mail->incoming_dropped,
+                      AXIS_MQTT_MAILBOX_INCOMING_MAX);
+    }
+
+    for (m = mail->incoming; m != NULL; m = next) {
+        next = m->next;
+        d = &b->devices[m->dev];
+
+        if (m->generation == d->session.generation
+            && d->subscribed != NULL)
+        {
+            axis_mqtt_bridge_drive(b, d, m);
+        }
+
+        free(m);
+    }
+
+    mail->incoming = NULL;
+}
+
+
+static void
+axis_mqtt_bridge_drive(axis_mqtt_bridge_t *b, axis_mqtt_device_t *d,
+    axis_mqtt_incoming_t *m)
+{
+    int                   i, n;
+    axis_mqtt_drive_t     out[AXIS_MQTT_INBOUND_FILTERS_MAX];
+    axis_mqtt_inbound_t  *in = d->subscribed;
+
+    if (axis_mqtt_inbound_own(in, m->topic)) {
+        for (i = 0; i < in->n; i++) {
+            if (axis_mqtt_inbound_match(in->entries[i].topic, m->topic)) {
+                axis_mqtt_bridge_inbound_log(b, d, NGX_LOG_WARN,
+                    "mqttFilterList[%d] (\"%s\") matches the device's own "
+                    "topics: their messages are not applied, they would "
+                    "loop back", i, in->entries[i].topic);
+            }
+        }
+
+        return;
+    }
+
+    n = axis_mqtt_inbound_decide(in, m->topic, m->payload, m->len, out);
+
+    for (i = 0; i < n; i++) {
+
+        if (out[i].drive == AXIS_MQTT_DRIVE_NONE) {
+            axis_mqtt_bridge_inbound_log(b, d, NGX_LOG_WARN,
+                "a message to mqttFilterList[%d] (\"%s\") is ignored: %s",
+                out[i].filter, in->entries[out[i].filter].topic,
+                out[i].cause);
+            continue;
+        }
+
+        if (d->conf->camera == NULL) {
+            axis_mqtt_bridge_inbound_log(b, d, NGX_LOG_WARN,
+                "mqttFilterList[%d] drives virtual input %d, but the device "
+                "has no axis_mqtt_camera", out[i].filter,
+                out[i].virtual_input);
+            continue;
+        }
+
+        (void) axis_mqtt_input_post(d->index, out[i].virtual_input,
+                                    out[i].drive);
+    }
+}
+
+
+/* the broker refused a subscription of the current client's list */
+
+static void
+axis_mqtt_bridge_refused(axis_mqtt_bridge_t *b, axis_mqtt_refusal_t *r)
+{
+    axis_mqtt_device_t  *d;
+
+    d = &b->devices[r->dev];
+
+    if (r->generation != d->session.generation || d->subscribed == NULL
+        || r->round != d->round % AXIS_MQTT_ROUNDS
+        || r->entry >= (ngx_uint_t) d->subscribed->n)
+    {
+        /* of a client, or of a list, gone since */
+        return;
+    }
+
+    axis_mqtt_bridge_inbound_log(b, d, NGX_LOG_ERR,
+                                 "the broker refused the subscription to "
+                                 "\"%s\" (%s)",
+                                 d->subscribed->entries[r->entry].topic,
+                                 r->code == MQTT_BAD_SUBSCRIBE
+                                 ? "not allowed" : MQTTAsync_strerror(r->code));
+}
+
+
+/* once per device and cause until the subscriptions are saved again */
+
+static void
+axis_mqtt_bridge_inbound_log(axis_mqtt_bridge_t *b, axis_mqtt_device_t *d,
+    ngx_uint_t level, const char *fmt, ...)
+{
+    char     text[AXIS_MQTT_ACTION_TEXT_LEN];
+    va_list  args;
+
+    va_start(args, fmt);
+    vsnprintf(text, sizeof(text), fmt, args);
+    va_end(args);
+
+    if (axis_mqtt_causes_new(&d->inbound_causes, text)) {
+        axis_mqtt_log(b->log, level, "axis_mqtt: device %s: %s",
+                      d->conf->serial, text);
+    }
 }
 
 

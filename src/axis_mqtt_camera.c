@@ -25,7 +25,9 @@
 #include <curl/curl.h>
 
 #include "axis_mqtt_camera.h"
+#include "axis_mqtt_curl.h"
 #include "axis_mqtt_event_message.h"
+#include "axis_mqtt_input.h"
 #include "axis_mqtt_log.h"
 #include "axis_mqtt_mailbox.h"
 #include "axis_mqtt_onvif.h"
@@ -35,7 +37,6 @@
 
 #define AXIS_MQTT_CAMERA_PULL_TIMEOUT   10      /* s, a pull's longest wait */
 #define AXIS_MQTT_CAMERA_REQUEST_WAIT   10000   /* ms, any other request */
-#define AXIS_MQTT_CAMERA_CONNECT_WAIT   5000    /* ms */
 #define AXIS_MQTT_CAMERA_STOP_WAIT      3000    /* ms, the last unsubscribe */
 #define AXIS_MQTT_CAMERA_JOIN_WAIT      5       /* s */
 
@@ -54,9 +55,7 @@ typedef struct {
     axis_mqtt_onvif_request_e   request;
     char                       *body;
     struct curl_slist          *headers;
-    char                       *answer;
-    size_t                      len;
-    size_t                      size;
+    axis_mqtt_curl_answer_t     answer;
 
     axis_mqtt_subscription_t    sub;
     axis_mqtt_event_conf_t     *events;     /* its publication */
@@ -98,8 +97,6 @@ static void axis_mqtt_camera_publish(axis_mqtt_camera_t *c,
     axis_mqtt_camera_dev_t *d);
 static void axis_mqtt_camera_abort(axis_mqtt_camera_t *c,
     axis_mqtt_camera_dev_t *d);
-static size_t axis_mqtt_camera_write(char *ptr, size_t size, size_t n,
-    void *data);
 static ngx_msec_t axis_mqtt_camera_wait(axis_mqtt_camera_t *c);
 
 
@@ -139,7 +136,8 @@ axis_mqtt_camera_start(axis_mqtt_runtime_t *rt, ngx_log_t *log)
     c->multi = curl_multi_init();
 
     if (c->next == NULL || c->refresh == NULL || c->devices == NULL
-        || c->multi == NULL)
+        || c->multi == NULL
+        || axis_mqtt_input_open(rt, c->multi, log) != NGX_OK)
     {
         return NGX_ERROR;
     }
@@ -329,10 +327,14 @@ axis_mqtt_camera_main(void *data)
             break;
         }
 
+        axis_mqtt_input_run();
+
         (void) curl_multi_perform(c->multi, &running);
 
         while ((msg = curl_multi_info_read(c->multi, &left)) != NULL) {
-            if (msg->msg != CURLMSG_DONE) {
+            if (msg->msg != CURLMSG_DONE
+                || axis_mqtt_input_done(msg->easy_handle, msg->data.result))
+            {
                 continue;
             }
 
@@ -352,8 +354,11 @@ axis_mqtt_camera_main(void *data)
             axis_mqtt_camera_abort(c, d);
             curl_easy_cleanup(d->easy);
             d->easy = NULL;
+            axis_mqtt_curl_answer_free(&d->answer);
         }
     }
+
+    axis_mqtt_input_close();
 
     return NULL;
 }
@@ -487,7 +492,6 @@ axis_mqtt_camera_send(axis_mqtt_camera_t *c, axis_mqtt_camera_dev_t *d,
     free(d->body);
     curl_slist_free_all(d->headers);
     d->headers = NULL;
-    d->len = 0;
     d->request = type;
 
     /*
@@ -519,30 +523,8 @@ axis_mqtt_camera_send(axis_mqtt_camera_t *c, axis_mqtt_camera_dev_t *d,
     rc = d->body && d->headers ? CURLE_OK : CURLE_OUT_OF_MEMORY;
 
     if (rc == CURLE_OK) {
-        curl_easy_setopt(easy, CURLOPT_URL, d->conf->camera);
-        curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-        curl_easy_setopt(easy, CURLOPT_POSTFIELDS, d->body);
-        curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE,
-                         (long) ngx_strlen(d->body));
-        curl_easy_setopt(easy, CURLOPT_HTTPHEADER, d->headers);
-        curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, wait);
-        curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
-                         (long) AXIS_MQTT_CAMERA_CONNECT_WAIT);
-        curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION,
-                         axis_mqtt_camera_write);
-        curl_easy_setopt(easy, CURLOPT_WRITEDATA, d);
-        curl_easy_setopt(easy, CURLOPT_PRIVATE, d);
-
-        if (d->conf->camera_user != NULL) {
-            /* Digest or Basic, whichever the camera asks for */
-            curl_easy_setopt(easy, CURLOPT_HTTPAUTH,
-                             (long) (CURLAUTH_DIGEST | CURLAUTH_BASIC));
-            curl_easy_setopt(easy, CURLOPT_USERNAME, d->conf->camera_user);
-            curl_easy_setopt(easy, CURLOPT_PASSWORD,
-                             d->conf->camera_password
-                             ? d->conf->camera_password : "");
-        }
+        axis_mqtt_curl_prepare(easy, d->conf, d->conf->camera, d->body,
+                               d->headers, wait, &d->answer, d);
 
         if (curl_multi_add_handle(c->multi, easy) != CURLM_OK) {
             rc = CURLE_FAILED_INIT;
@@ -559,42 +541,6 @@ axis_mqtt_camera_send(axis_mqtt_camera_t *c, axis_mqtt_camera_dev_t *d,
 }
 
 
-static size_t
-axis_mqtt_camera_write(char *ptr, size_t size, size_t n, void *data)
-{
-    axis_mqtt_camera_dev_t  *d = data;
-
-    char    *p;
-    size_t   len, want;
-
-    len = size * n;
-
-    if (d->len + len > AXIS_MQTT_ONVIF_MAX_BYTES) {
-        /* a short count ends the transfer: refused, not read on */
-        return 0;
-    }
-
-    if (d->len + len + 1 > d->size) {
-        want = ngx_max(d->size * 2, d->len + len + 1);
-        want = ngx_max(want, 16384);
-
-        p = realloc(d->answer, want);
-        if (p == NULL) {
-            return 0;
-        }
-
-        d->answer = p;
-        d->size = want;
-    }
-
-    ngx_memcpy(d->answer + d->len, ptr, len);
-    d->len += len;
-    d->answer[d->len] = '\0';
-
-    return len;
-}
-
-
 /* a request is over: what it says, to the device's subscription */
 
 static void
@@ -603,50 +549,35 @@ axis_mqtt_camera_done(axis_mqtt_camera_t *c, axis_mqtt_camera_dev_t *d,
 {
     int       rc, drained;
     long      status;
-    char      cause[AXIS_MQTT_ACTION_TEXT_LEN], parsed[300];
+    char      cause[AXIS_MQTT_ACTION_TEXT_LEN], parsed[300], *text;
+    size_t    len;
     int64_t   lifetime;
 
     curl_multi_remove_handle(c->multi, d->easy);
     d->busy = 0;
-
-    status = 0;
-    (void) curl_easy_getinfo(d->easy, CURLINFO_RESPONSE_CODE, &status);
 
     rc = -1;
     lifetime = 0;
     drained = 0;
     parsed[0] = '\0';
 
-    if (result == CURLE_WRITE_ERROR) {
-        snprintf(cause, sizeof(cause),
-                 "the camera's answer is larger than %d bytes",
-                 AXIS_MQTT_ONVIF_MAX_BYTES);
+    text = d->answer.data;
+    len = d->answer.len;
 
-    } else if (result != CURLE_OK) {
-        /* cut, if it must be, in the URL rather than in the cause */
-        snprintf(cause, sizeof(cause), "the camera at %.200s did not "
-                 "answer: %s", d->conf->camera, curl_easy_strerror(result));
-
-    } else if (status == 401 || status == 403) {
-        snprintf(cause, sizeof(cause),
-                 "the camera refused the user name or password (HTTP %ld)",
-                 status);
-
-    } else if (d->len == 0) {
-        snprintf(cause, sizeof(cause),
-                 "the camera answered HTTP %ld without a body", status);
-
-    } else {
+    if (axis_mqtt_curl_result(d->easy, result, d->conf->camera, &d->answer,
+                              &status, cause, sizeof(cause))
+        == 0)
+    {
         switch (d->request) {
 
         case AXIS_MQTT_ONVIF_CREATE:
-            rc = axis_mqtt_onvif_subscription(d->answer, d->len, &d->sub,
-                                              parsed, sizeof(parsed));
+            rc = axis_mqtt_onvif_subscription(text, len, &d->sub, parsed,
+                                              sizeof(parsed));
             lifetime = d->sub.lifetime_ms;
             break;
 
         case AXIS_MQTT_ONVIF_PULL:
-            rc = axis_mqtt_onvif_notifications(d->answer, d->len,
+            rc = axis_mqtt_onvif_notifications(text, len,
                                                &c->notifications, parsed,
                                                sizeof(parsed));
             if (rc == 0) {
@@ -661,7 +592,7 @@ axis_mqtt_camera_done(axis_mqtt_camera_t *c, axis_mqtt_camera_dev_t *d,
             break;
 
         default:
-            rc = axis_mqtt_onvif_acknowledged(d->answer, d->len, parsed,
+            rc = axis_mqtt_onvif_acknowledged(text, len, parsed,
                                               sizeof(parsed));
 
             /* renewed for as long as the camera granted at the start */

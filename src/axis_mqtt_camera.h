@@ -4,7 +4,9 @@
  * (axis_mqtt_camera), with libcurl's multi interface, keeps each device's
  * PullPoint subscription (axis_mqtt_pull.c decides, this carries out),
  * and hands the events that match the device's publication to the bridge
- * (axis_mqtt_mailbox_publish()).  Started and stopped by the owner.
+ * (axis_mqtt_mailbox_publish()); and it makes the virtual input calls
+ * that the devices' MQTT subscriptions ask for (axis_mqtt_input.c).
+ * Started and stopped by the owner.
  */
 
 #ifndef _AXIS_MQTT_CAMERA_H_INCLUDED_
@@ -15,6 +17,10 @@
 #include <ngx_core.h>
 
 #include "axis_mqtt_shm.h"
+
+
+/* axis_mqtt_camera's URL and this: the camera's ONVIF event service */
+#define AXIS_MQTT_CAMERA_EVENT_PATH  "/onvif/services"
 
 
 /* the thread, if a device has a camera; NGX_ERROR: it could not start */

@@ -36,6 +36,14 @@ typedef struct {
     ngx_uint_t               noutgoing;
     ngx_uint_t               outgoing_dropped;
 
+    axis_mqtt_incoming_t    *incoming;      /* Paho's, FIFO */
+    axis_mqtt_incoming_t   **incoming_last;
+    ngx_uint_t               nincoming;
+    ngx_uint_t               incoming_dropped;
+
+    axis_mqtt_refusal_t     *refusals;      /* room for "capacity" */
+    ngx_uint_t               nrefusals;
+
     char                   (*tls_error)[AXIS_MQTT_CAUSE_LEN];
     uint64_t                *tls_error_generation;
 
@@ -75,12 +83,14 @@ axis_mqtt_mailbox_open(ngx_uint_t ndevices)
         mb->next = calloc(ndevices, sizeof(axis_mqtt_packed_t *));
         mb->next_set = calloc(ndevices, 1);
         mb->events = calloc(mb->capacity, sizeof(axis_mqtt_event_t));
+        mb->refusals = calloc(mb->capacity, sizeof(axis_mqtt_refusal_t));
         mb->tls_error = calloc(ndevices, AXIS_MQTT_CAUSE_LEN);
         mb->tls_error_generation = calloc(ndevices, sizeof(uint64_t));
         mb->connected = calloc(ndevices, 1);
         mb->connected_set = calloc(ndevices, 1);
 
         if (mb->next == NULL || mb->next_set == NULL || mb->events == NULL
+            || mb->refusals == NULL
             || mb->tls_error == NULL || mb->tls_error_generation == NULL
             || mb->connected == NULL || mb->connected_set == NULL)
         {
@@ -96,6 +106,8 @@ axis_mqtt_mailbox_open(ngx_uint_t ndevices)
     mb->nevents = 0;
     mb->dropped = 0;
     mb->outgoing_last = &mb->outgoing;
+    mb->incoming_last = &mb->incoming;
+    mb->nrefusals = 0;
     ngx_memzero(mb->next_set, ndevices);
     ngx_memzero(mb->connected, ndevices);
     ngx_memzero(mb->connected_set, ndevices);
@@ -297,6 +309,18 @@ axis_mqtt_mailbox_take(ngx_msec_t deadline, axis_mqtt_mail_t *mail)
     mb->outgoing_dropped = 0;
     pthread_cond_broadcast(&mb->room);
 
+    mail->incoming = mb->incoming;
+    mail->incoming_dropped = mb->incoming_dropped;
+    mb->incoming = NULL;
+    mb->incoming_last = &mb->incoming;
+    mb->nincoming = 0;
+    mb->incoming_dropped = 0;
+
+    mail->nrefusals = mb->nrefusals;
+    ngx_memcpy(mail->refusals, mb->refusals,
+               mb->nrefusals * sizeof(axis_mqtt_refusal_t));
+    mb->nrefusals = 0;
+
     pthread_mutex_unlock(&mb->lock);
 }
 
@@ -324,7 +348,9 @@ axis_mqtt_mailbox_has_mail(axis_mqtt_mailbox_t *mb)
 {
     ngx_uint_t  i;
 
-    if (mb->nevents || (mb->stop && !mb->stop_taken) || mb->outgoing) {
+    if (mb->nevents || (mb->stop && !mb->stop_taken) || mb->outgoing
+        || mb->incoming || mb->nrefusals)
+    {
         return 1;
     }
 
@@ -497,11 +523,83 @@ int
 axis_mqtt_paho_on_message(void *context, char *topic, int topic_len,
     MQTTAsync_message *message)
 {
-    /* nothing is subscribed; a broker that sends anyway is ignored */
+    size_t                 tlen, plen;
+    axis_mqtt_incoming_t  *m;
+    axis_mqtt_mailbox_t   *mb = &axis_mqtt_mailbox;
+
+    /* topic_len 0: NUL-terminated (MQTTAsync.h) */
+    tlen = topic_len > 0 ? (size_t) topic_len : ngx_strlen(topic);
+    plen = message->payloadlen > 0 ? (size_t) message->payloadlen : 0;
+
+    m = malloc(sizeof(axis_mqtt_incoming_t) + tlen + plen + 1);
+
+    if (m != NULL) {
+        m->next = NULL;
+        m->dev = (uintptr_t) context % AXIS_MQTT_DEVICES_MAX;
+        m->generation = (uintptr_t) context / AXIS_MQTT_DEVICES_MAX;
+        ngx_memcpy(m->topic, topic, tlen);
+        m->topic[tlen] = '\0';
+        m->payload = m->topic + tlen + 1;
+        ngx_memcpy(m->payload, message->payload, plen);
+        m->payload[plen] = '\0';
+        m->len = plen;
+    }
+
     MQTTAsync_freeMessage(&message);
     MQTTAsync_free(topic);
 
+    pthread_mutex_lock(&mb->lock);
+
+    /* never waited for: Paho's receive thread serves every client */
+    if (m != NULL && mb->nincoming < AXIS_MQTT_MAILBOX_INCOMING_MAX
+        && mb->incoming_last != NULL)
+    {
+        *mb->incoming_last = m;
+        mb->incoming_last = &m->next;
+        mb->nincoming++;
+        pthread_cond_signal(&mb->cond);
+        m = NULL;
+
+    } else {
+        mb->incoming_dropped++;
+    }
+
+    pthread_mutex_unlock(&mb->lock);
+
+    free(m);
+
+    /* taken: Paho frees nothing more of it */
     return 1;
+}
+
+
+void
+axis_mqtt_paho_on_subscribe_failure(void *context,
+    MQTTAsync_failureData *data)
+{
+    uintptr_t             rest;
+    axis_mqtt_refusal_t  *r;
+    axis_mqtt_mailbox_t  *mb = &axis_mqtt_mailbox;
+
+    pthread_mutex_lock(&mb->lock);
+
+    if (mb->nrefusals < mb->capacity) {
+        r = &mb->refusals[mb->nrefusals++];
+        r->dev = (uintptr_t) context % AXIS_MQTT_DEVICES_MAX;
+        rest = (uintptr_t) context / AXIS_MQTT_DEVICES_MAX;
+        r->entry = rest % AXIS_MQTT_INBOUND_FILTERS_MAX;
+        rest /= AXIS_MQTT_INBOUND_FILTERS_MAX;
+        r->round = rest % AXIS_MQTT_ROUNDS;
+        r->generation = rest / AXIS_MQTT_ROUNDS;
+        r->code = data ? data->code : MQTTASYNC_FAILURE;
+
+    } else {
+        mb->dropped++;
+    }
+
+    pthread_cond_signal(&mb->cond);
+
+    pthread_mutex_unlock(&mb->lock);
 }
 
 

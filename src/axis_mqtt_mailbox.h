@@ -37,6 +37,17 @@
 #define axis_mqtt_context(dev, generation)                                    \
     ((void *) (uintptr_t) ((generation) * AXIS_MQTT_DEVICES_MAX + (dev)))
 
+/*
+ * A subscription's: also the entry subscribed, and the round of the
+ * device's subscriptions it belongs to (which of its lists the entry is
+ * of), modulo AXIS_MQTT_ROUNDS.
+ */
+#define AXIS_MQTT_ROUNDS  256
+#define axis_mqtt_subscribe_context(dev, generation, round, entry)            \
+    axis_mqtt_context(dev, (((generation) * AXIS_MQTT_ROUNDS                  \
+                             + (round) % AXIS_MQTT_ROUNDS)                    \
+                            * AXIS_MQTT_INBOUND_FILTERS_MAX + (entry)))
+
 
 /* what Paho said about a client: a session's input (IN_CONNECTED ...) */
 typedef struct {
@@ -69,11 +80,45 @@ struct axis_mqtt_outgoing_s {
 #define AXIS_MQTT_MAILBOX_OUTGOING_MAX       8192
 
 
+/*
+ * A message the broker delivered to a device's client, from Paho's
+ * receive thread (the topic, then the payload and a NUL, in the same
+ * allocation).  Never waited for: past AXIS_MQTT_MAILBOX_INCOMING_MAX
+ * waiting, dropped and counted.
+ */
+typedef struct axis_mqtt_incoming_s  axis_mqtt_incoming_t;
+
+struct axis_mqtt_incoming_s {
+    axis_mqtt_incoming_t    *next;
+    ngx_uint_t               dev;
+    uint64_t                 generation;
+    char                    *payload;
+    size_t                   len;
+    char                     topic[1];
+};
+
+#define AXIS_MQTT_MAILBOX_INCOMING_MAX       8192
+
+
+/* the broker refused a subscription (its SUBACK said 0x80, or it failed) */
+typedef struct {
+    ngx_uint_t               dev;
+    uint64_t                 generation;
+    ngx_uint_t               round;
+    ngx_uint_t               entry;
+    int                      code;
+} axis_mqtt_refusal_t;
+
+
 /* what the bridge thread takes out of the mailbox in one go */
 typedef struct {
     axis_mqtt_outgoing_t    *outgoing;      /* in the order posted; freed
                                                by the taker */
     ngx_uint_t               outgoing_dropped;
+    axis_mqtt_incoming_t    *incoming;      /* the same */
+    ngx_uint_t               incoming_dropped;
+    axis_mqtt_refusal_t     *refusals;      /* room for the mailbox's */
+    ngx_uint_t               nrefusals;
     axis_mqtt_event_t       *events;        /* room for the mailbox's */
     ngx_uint_t               nevents;
     ngx_uint_t              *changed;       /* devices with a new state */
@@ -150,6 +195,9 @@ void axis_mqtt_paho_on_disconnected(void *context,
 void axis_mqtt_paho_on_disconnected_failure(void *context,
     MQTTAsync_failureData *data);
 void axis_mqtt_paho_on_alive(void *context, MQTTAsync_successData *data);
+/* its context is axis_mqtt_subscribe_context() */
+void axis_mqtt_paho_on_subscribe_failure(void *context,
+    MQTTAsync_failureData *data);
 int axis_mqtt_paho_on_tls_error(const char *str, size_t len, void *context);
 
 

@@ -13,6 +13,7 @@ use warnings;
 
 use lib 't/lib';
 use Test::AxisNginx;
+use Test::AxisCamera;
 use File::Path qw(make_path);
 use HTTP::Tiny;
 use JSON::PP ();
@@ -30,56 +31,10 @@ make_path($dir);
 
 # ------------------------------------------------------- the stand-in cameras
 
-my @cameras;
-sub start_camera {
-    my (%a) = @_;
-    my $port = free_port();
-    my $pid = fork // die "fork: $!";
-    if (!$pid) {
-        open STDOUT, '>', "$dir/camera-$port.log";
-        open STDERR, '>&', \*STDOUT;
-        { exec 'python3', 't/lib/camera/camera.py', '--port', $port,
-             '--user', $a{user}, '--password', $a{password},
-             $a{lifetime} ? ('--lifetime', $a{lifetime}) : () };
-        POSIX::_exit(127);
-    }
-    my $cam = { port => $port, pid => $pid, url => "http://127.0.0.1:$port" };
-    push @cameras, $cam;
-    my $deadline = time + 10;
-    until ($HTTP->get("$cam->{url}/test/calls")->{success}) {
-        die "the stand-in camera did not start" if time > $deadline;
-        sleep 0.05;
-    }
-    return $cam;
-}
-END { kill 'TERM', map { $_->{pid} } @cameras }
-
-sub camera_event {
-    my ($cam, %ev) = @_;
-    my $r = $HTTP->post("$cam->{url}/test/event", { content => $JSON->encode(\%ev) });
-    die "camera: $r->{status}" unless $r->{success};
-}
-
-sub camera_calls {
-    my ($cam) = @_;
-    return @{ JSON::PP->new->decode($HTTP->get("$cam->{url}/test/calls")->{content}) };
-}
-
-sub wait_calls {    # until the camera saw a request of this action
-    my ($cam, $action, $n, $timeout) = @_;
-    my $deadline = time + ($timeout // 10);
-    while (time < $deadline) {
-        my $seen = grep { $_->{action} eq $action && $_->{auth} } camera_calls($cam);
-        return $seen if $seen >= ($n // 1);
-        sleep 0.05;
-    }
-    return 0;
-}
-
-my $camA = start_camera(user => 'gateway', password => 's3cret A');
-my $camB = start_camera(user => 'gateway', password => 's3cret B');
+my $camA = start_camera(dir => $dir, user => 'gateway', password => 's3cret A');
+my $camB = start_camera(dir => $dir, user => 'gateway', password => 's3cret B');
 # device C's camera grants subscriptions for 4 s: renewed every 2 s
-my $camC = start_camera(user => '', password => '', lifetime => 4);
+my $camC = start_camera(dir => $dir, user => '', password => '', lifetime => 4);
 open my $pw, '>', "$dir/cam-a.pass" or die; print $pw "s3cret A\n"; close $pw;
 open $pw, '>', "$dir/cam-b.pass" or die; print $pw "wrong\n"; close $pw;
 chmod 0600, "$dir/cam-a.pass", "$dir/cam-b.pass";

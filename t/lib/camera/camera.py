@@ -12,6 +12,14 @@ camera answers it.
                          subscription first gets every property's current
                          state as "Initialized".
 
+  GET /axis-cgi/virtualinput/activate.cgi?schemaversion=1&port=N
+  GET /axis-cgi/virtualinput/deactivate.cgi?schemaversion=1&port=N
+                         (Digest) the VAPIX virtual inputs 1..32: answered
+                         with a VirtualInputResponse, as an Axis camera
+                         does (HTTP 200, Success with StateChanged, or an
+                         Error); a change is a tns1:Device/tnsaxis:IO/
+                         VirtualInput event (source port, data active).
+
 For the tests (no authentication, on the same port):
   POST /test/event   {"topic": "tns1:Device/tnsaxis:IO/Port",
                       "source": [["port", "1"]], "data": [["state", "1"]],
@@ -23,7 +31,12 @@ For the tests (no authentication, on the same port):
                      /onvif/services are SOAP faults with that status
   POST /test/mute    {"seconds": S}: requests (and the pulls waiting) hang
                      that long
-  GET  /test/calls   the requests received: [{"action", "auth", "sub"}]
+  POST /test/inputfault {"count": N, "status": 200 | 500}: the next N
+                     virtual input calls fail: an Error answer (200) or
+                     that HTTP status
+  GET  /test/calls   the requests received: [{"action", "auth", "sub"}];
+                     a virtual input call: [{"action": "activate" |
+                     "deactivate", "auth", "port", "at", "changed"}]
   GET  /test/sent    when pulled events left (small pulls only): [{"data", "at"}]
 
   camera.py --port P --user U --password W [--every SECONDS] [--lifetime S]
@@ -54,6 +67,9 @@ properties = {}         # (topic, source) -> event
 calls = []
 sent = []               # when each pulled event left: [{"data", "at"}]
 faults = {"count": 0, "status": 500}
+input_faults = {"count": 0, "status": 200}
+inputs = {}             # virtual input port -> 0 | 1
+NS_VI = "http://www.axis.com/vapix/http_cgi/virtualinput1"
 mute = {"until": 0.0}
 nonces = set()
 next_id = [1]
@@ -154,6 +170,8 @@ class Handler(BaseHTTPRequestHandler):
         return self.rfile.read(n).decode("utf-8", "replace")
 
     def do_GET(self):
+        if self.path.startswith("/axis-cgi/virtualinput/"):
+            return self.virtual_input()
         if self.path == "/test/calls":
             with lock:
                 self.reply(200, json.dumps(calls), "application/json")
@@ -203,6 +221,11 @@ class Handler(BaseHTTPRequestHandler):
             faults.update(count=req.get("count", 1),
                           status=req.get("status", 500))
             return self.reply(200, "{}", "application/json")
+        if self.path == "/test/inputfault":
+            req = json.loads(text)
+            input_faults.update(count=req.get("count", 1),
+                                status=req.get("status", 200))
+            return self.reply(200, "{}", "application/json")
         if self.path == "/test/mute":
             mute["until"] = time.time() + json.loads(text)["seconds"]
             return self.reply(200, "{}", "application/json")
@@ -221,12 +244,7 @@ class Handler(BaseHTTPRequestHandler):
                           "sub": sub_id})
 
         if not authorized:
-            nonce = secrets.token_hex(16)
-            nonces.add(nonce)
-            return self.reply(401, "unauthorized", "text/plain", [(
-                "WWW-Authenticate",
-                'Digest realm="%s", nonce="%s", algorithm=MD5, qop="auth"'
-                % (REALM, nonce))])
+            return self.unauthorized()
         if time.time() < mute["until"]:
             time.sleep(mute["until"] - time.time())
         if faults["count"] > 0:
@@ -255,6 +273,69 @@ class Handler(BaseHTTPRequestHandler):
                 subscriptions.pop(sub_id, None)
             return self.reply(200, envelope("<wsnt:UnsubscribeResponse/>"))
         return self.reply(400, fault("Action not supported"))
+
+    def unauthorized(self):
+        nonce = secrets.token_hex(16)
+        nonces.add(nonce)
+        return self.reply(401, "unauthorized", "text/plain", [(
+            "WWW-Authenticate",
+            'Digest realm="%s", nonce="%s", algorithm=MD5, qop="auth"'
+            % (REALM, nonce))])
+
+    def virtual_input(self):
+        m = re.match(r"/axis-cgi/virtualinput/(activate|deactivate)\.cgi"
+                     r"\?(.*)$", self.path)
+        if not m:
+            return self.reply(404, "not found", "text/plain")
+        action = m.group(1)
+        query = dict(kv.split("=", 1) for kv in m.group(2).split("&")
+                     if "=" in kv)
+        authorized = self.authorized()
+        call = {"action": action, "auth": authorized, "at": time.time(),
+                "port": int(query["port"]) if query.get("port", "").isdigit()
+                else query.get("port")}
+        with lock:
+            calls.append(call)
+        if not authorized:
+            return self.unauthorized()
+        if time.time() < mute["until"]:
+            time.sleep(mute["until"] - time.time())
+        if input_faults["count"] > 0:
+            input_faults["count"] -= 1
+            if input_faults["status"] != 200:
+                return self.reply(input_faults["status"], "failed",
+                                  "text/plain")
+            return self.input_answer(None, "Camera busy", 10)
+        port = call["port"]
+        if query.get("schemaversion") != "1":
+            return self.input_answer(None, "Unsupported schema version", 20)
+        if not isinstance(port, int) or not 1 <= port <= 32:
+            return self.input_answer(None, "Invalid port", 10)
+        state = 1 if action == "activate" else 0
+        with lock:
+            changed = inputs.get(port, 0) != state
+            inputs[port] = state
+            call["changed"] = changed
+        if changed:
+            inject({"topic": "tns1:Device/tnsaxis:IO/VirtualInput",
+                    "source": [["port", str(port)]],
+                    "data": [["active", str(state)]], "property": "Changed"})
+        return self.input_answer(
+            "%sSuccess" % action.capitalize(), changed, None)
+
+    def input_answer(self, success, changed, code):
+        if success:
+            inner = ("<Success><%s><StateChanged>%s</StateChanged></%s>"
+                     "</Success>" % (success, "true" if changed else "false",
+                                     success))
+        else:
+            inner = ("<Error><GeneralError><ErrorCode>%d</ErrorCode>"
+                     "<ErrorDescription>%s</ErrorDescription></GeneralError>"
+                     "</Error>" % (code, escape(changed)))
+        self.reply(200, '<?xml version="1.0" encoding="UTF-8"?>'
+                   '<VirtualInputResponse xmlns="%s" SchemaVersion="1.0">%s'
+                   '</VirtualInputResponse>' % (NS_VI, inner),
+                   "text/xml")
 
     def create(self, text):
         lifetime = min(seconds(text, 60), args.lifetime)
