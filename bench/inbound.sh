@@ -75,7 +75,7 @@ read -r mod50 mod99 ref50 ref99 <<< \
 
 table="| measurement | module | reference | difference |
 |---|---|---|---|
-| a state's publication -> the virtual input call at the camera, p50 / p99 (N=$n) | $mod50 / $mod99 ms | $ref50 / $ref99 ms (the same publication -> a subscriber) | $(echo "$mod50 - $ref50" | bc) ms (p50) |"
+| a state's publication -> the virtual input call at the camera, p50 / p99 (N=$n) | $mod50 / $mod99 ms | $ref50 / $ref99 ms (the same publication -> a subscriber) | $(printf "%.1f" "$(echo "$mod50 - $ref50" | bc)") ms (p50) |"
 
 cat > "$bench/INBOUND.md" <<DOC
 # MQTT to camera through the gateway

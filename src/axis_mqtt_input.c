@@ -150,6 +150,7 @@ axis_mqtt_input_post(ngx_uint_t dev, int input, int drive)
 
     pthread_mutex_lock(&in->lock);
 
+    /* a channel's conf is set before the camera thread starts, then kept */
     if (in->queues != NULL && in->channels[dev].conf != NULL) {
         q = &in->queues[dev];
 
@@ -357,5 +358,7 @@ axis_mqtt_input_close(void)
         curl_easy_cleanup(ch->easy);
         ch->easy = NULL;
         axis_mqtt_curl_answer_free(&ch->answer);
+        free(ch->url);
+        ch->url = NULL;
     }
 }

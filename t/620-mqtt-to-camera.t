@@ -14,6 +14,7 @@ use Test::AxisNginx;
 use Test::AxisCamera;
 use File::Path qw(make_path);
 use JSON::PP ();
+use POSIX ();
 use Time::HiRes qw(sleep time);
 
 plan('no_plan');
@@ -313,6 +314,59 @@ ok(wait_until(sub { (() = mosquitto_log($b) =~ /Received SUBSCRIBE from dev-a/g)
 $n4 = () = input_calls($camA, 4);
 publish('site/door/10', 'inactive');
 is(scalar(wait_input_calls($camA, 4, $n4 + 1, 15)), $n4 + 1, '... and drives the camera');
+
+# ------------------- load, reconfiguration, reloads and broker restarts at once
+
+# a stream of messages on three filters' topics, while the subscriptions
+# change, nginx reloads and the broker restarts under them
+my @lists = (
+    [ { topicFilter => 'site/door/10', isStateData => $T, virtualInput => 4 },
+      { topicFilter => 'load/+', virtualInput => 13 } ],
+    [ { topicFilter => 'load/#', virtualInput => 14, qos => 1 },
+      { topicFilter => 'site/door/10', isStateData => $T, virtualInput => 4, qos => 2 },
+      { topicFilter => 'event/#', useDeviceTopicPrefix => $T, virtualInput => 15 } ]);
+my $loader = fork // die "fork: $!";
+if (!$loader) {
+    my $deadline = time + 12;
+    while (time < $deadline) {
+        open my $out, '|-', 'mosquitto_pub', '-h', '127.0.0.1', '-p', $b->{port},
+             '-q', '1', '-t', 'load/x', '-l' or POSIX::_exit(1);
+        print $out "$_\n" for 1 .. 200;
+        close $out;
+        system('mosquitto_pub', '-h', '127.0.0.1', '-p', $b->{port}, '-t', 'site/door/10',
+               '-m', time % 2 ? 'on' : 'off');
+        sleep 0.05;
+    }
+    POSIX::_exit(0);
+}
+for my $round (1 .. 6) {
+    subscribe($port, @{ $lists[$round % 2] });
+    call($port, 'event', 'configureEventPublication',
+         { eventFilterList => $round % 2 ? [ { topicFilter => '//.' } ] : [] });
+    if ($round % 3 == 0) {
+        stop_mosquitto($b);
+        $b = start_mosquitto(port => $b->{port});
+    }
+    reload_nginx($h) if $round % 2 == 0;
+    sleep 1;
+}
+waitpid($loader, 0);
+unlike(error_log_text($h), qr/\[(alert|emerg)\]|exited on signal/,
+       'messages, reconfigurations, reloads and broker restarts together: no crash');
+ok(wait_until(sub { connected($port) }, 15), 'device A is connected at the end');
+ok(wait_until(sub { grep { $_ eq 'load/+ q0' } subscribes_seen('dev-a') }, 15),
+   'and subscribed to the last list') or diag(mosquitto_log($b));
+my $n13 = () = input_calls($camA, 13);
+ok($n13 > 0, "the load drove the camera ($n13 calls of virtual input 13)");
+sleep 1;
+$n13 = () = input_calls($camA, 13);
+publish('load/final', 'x');
+is(scalar(wait_input_calls($camA, 13, $n13 + 2)), $n13 + 2,
+   'the last list\'s filter drives its input');
+is_deeply([ input_calls($camA, 15) ], [],
+          'the device\'s own event topics never drove an input, under load either');
+is_deeply(call($port, 'event', 'getMqttSubscriptionConfig')->{data}{mqttSubscriptionConfig}
+          {mqttFilterList}[1]{virtualInput}, 13, 'the last list saved');
 
 unlike(error_log_text($h), qr/pw A/, 'the camera\'s password is never logged');
 unlike(error_log_text($h), qr/\[(alert|emerg)\]|exited on signal/, 'no alert, no crash');
