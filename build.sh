@@ -240,6 +240,13 @@ Camera 1's events on MQTT (its stand-in changes an input and a virtual input eve
   mosquitto_sub -h 127.0.0.1 -p $mqtt_port -t 'axis/ACCC8E000001/event/#' -v
   (the client must be active: the activateClient above)
 
+MQTT to camera 1: a message on site/door/1 sets the camera's virtual input 2, which its action
+rules react to (its VirtualInput event comes back on MQTT with the publication above); then the
+calls the stand-in camera received:
+  $curl https://localhost:$https_port/axis-cgi/mqtt/event.cgi -d '{"apiVersion":"1.1","method":"configureMqttSubscription","params":{"mqttFilterList":[{"topicFilter":"site/door/1","isStateData":true,"virtualInput":2}]}}'
+  mosquitto_pub -h 127.0.0.1 -p $mqtt_port -t site/door/1 -m on
+  curl -s http://127.0.0.1:$events_port/test/calls
+
 Camera 2: its own client, on its own topics (axis/ACCC8E000002/...):
   $curl $url_2 -d '{"apiVersion":"1.0","context":"demo-2","method":"configureClient","params":{$broker,"clientId":"gateway-demo-2","connectMessage":{"useDefault":true}}}'
   $curl $url_2 -d '{"apiVersion":"1.0","method":"activateClient"}'

@@ -186,7 +186,10 @@ sub demo_run {
     ok(port_open($PORTS{$_}), "run $n: $_ listens") for sort keys %PORTS;
 
     my ($one, $rest) = split /^Camera 1's events/m, $text, 2;
-    my ($events, $two) = split /^Camera 2:/m, $rest // '', 2;
+    my ($events_in, $two) = split /^Camera 2:/m, $rest // '', 2;
+    my ($events, $inbound) = split /^MQTT to camera 1/m, $events_in // '', 2;
+    my @curls_in = ($inbound // '') =~ /^\s+(curl .*)$/mg;
+    my ($pub_in) = ($inbound // '') =~ /^\s+(mosquitto_pub .*)$/m;
     my @curls = $one =~ /^\s+(curl .*)$/mg;
     my @curls_ev = ($events // '') =~ /^\s+(curl .*)$/mg;
     my @curls_2 = ($two // '') =~ /^\s+(curl .*)$/mg;
@@ -197,6 +200,8 @@ sub demo_run {
     is(scalar @curls_2, 3, "run $n: three for camera 2") or diag($text);
     ok($sub_cmd, "run $n: a mosquitto_sub command printed");
     ok($sub_ev, "run $n: one for the events");
+    is(scalar @curls_in, 2, "run $n: two curl commands for MQTT to camera 1") or diag($text);
+    ok($pub_in, "run $n: a mosquitto_pub command for it");
 
     my %by;
     for my $c (@curls) {
@@ -256,6 +261,24 @@ sub demo_run {
         $watched = shell("$sub_ev -C 1 -W 15 -T 'axis/ACCC8E000001/event/connection'", 20);
         like($watched, qr{^axis/ACCC8E000001/event/tns:onvif/Device/tns:axis/IO/(Port|VirtualInput)/\$source/port/1 \{"topic":"onvif:Device/axis:IO/}m,
              'mosquitto_sub as printed sees the stand-in camera\'s event')
+            or diag(slurp("$RUN/logs/error.log"));
+
+        # MQTT to camera 1, as printed: the message drives virtual input 2
+        $d = json_of(shell($curls_in[0] // 'false'));
+        is_deeply($d->{data}, {}, 'configureMqttSubscription: data {}')
+            or diag(JSON::PP->new->encode($d));
+        my $driven;
+        $deadline = time + 10;
+        while (!$driven && time < $deadline) {
+            shell($pub_in // 'false');
+            sleep 0.3;
+            my $calls = json_of(shell($curls_in[1] // 'false'));
+            $driven = ref $calls eq 'ARRAY'
+                      && grep { ($_->{action} // '') eq 'activate' && ($_->{port} // 0) == 2
+                                && $_->{auth} } @$calls;
+        }
+        ok($driven, 'mosquitto_pub as printed: the stand-in camera\'s virtual input 2 is '
+                    . 'activated (Digest, through the firmware)')
             or diag(slurp("$RUN/logs/error.log"));
 
         $d = json_of(shell($by{deactivateClient}));
