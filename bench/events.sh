@@ -60,12 +60,7 @@ CONF
     broker_pid=$!
     wait_port "$mqtt_port" 10
 
-    python3 "$repo/t/lib/camera/camera.py" --port "$camera_port" \
-        --user gateway --password bench-pass > "$work/logs/camera.log" 2>&1 &
-    client_pids=($!)
-    wait_port "$camera_port" 10
-    printf 'bench-pass\n' > "$work/camera.pass"
-    chmod 0600 "$work/camera.pass"
+    start_stand_in_camera "$camera_port"
 
     {
         echo "axis_mqtt_state_dir $work/state;"

@@ -124,6 +124,15 @@ EOF
     } > "$work/mosquitto.conf"
 }
 
+start_stand_in_camera() {   # port: the tests' camera (Digest, gateway / $work/camera.pass) in client_pids
+    python3 "$repo/t/lib/camera/camera.py" --port "$1" \
+        --user gateway --password bench-pass > "$work/logs/camera.log" 2>&1 &
+    client_pids+=($!)
+    wait_port "$1" 10
+    printf 'bench-pass\n' > "$work/camera.pass"
+    chmod 0600 "$work/camera.pass"
+}
+
 # Access logs are off: a log write per request would dilute what is measured
 # (and be the same for the module and any reference).  The temp paths keep
 # nginx out of its compiled-in prefix, which we may not write to.

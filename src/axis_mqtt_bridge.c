@@ -236,8 +236,8 @@ axis_mqtt_bridge_alloc(axis_mqtt_bridge_t *b)
     b->changed = calloc(b->ndevices, 1);
 
     if (b->devices == NULL || b->mail.events == NULL
-        || b->mail.refusals == NULL || b->mail.changed == NULL || b->connected == NULL
-        || b->changed == NULL)
+        || b->mail.refusals == NULL || b->mail.changed == NULL
+        || b->connected == NULL || b->changed == NULL)
     {
         return NGX_ERROR;
     }

@@ -298,6 +298,8 @@ static int axis_mqtt_fields_check(const axis_mqtt_field_t *fields,
     const char *base, const char *where, axis_mqtt_error_t *err);
 static int axis_mqtt_fields_write(const axis_mqtt_field_t *fields,
     const char *base, int reveal_password, json_t *obj);
+static json_t *axis_mqtt_object_json(const axis_mqtt_field_t *fields,
+    const char *base, int reveal_password);
 static json_t *axis_mqtt_list_value(const axis_mqtt_field_t *f,
     const char *at, int n, int reveal_password);
 static json_t *axis_mqtt_field_value(const axis_mqtt_field_t *f,
@@ -932,19 +934,8 @@ axis_mqtt_event_conf_from_json(axis_mqtt_event_conf_t *events,
 json_t *
 axis_mqtt_event_conf_to_json(const axis_mqtt_event_conf_t *events)
 {
-    json_t  *root;
-
-    root = json_object();
-
-    if (root == NULL
-        || axis_mqtt_fields_write(axis_mqtt_event_fields,
-                                  (const char *) events, 0, root) != 0)
-    {
-        json_decref(root);
-        return NULL;
-    }
-
-    return root;
+    return axis_mqtt_object_json(axis_mqtt_event_fields, (const char *) events,
+                                 0);
 }
 
 
@@ -997,34 +988,34 @@ axis_mqtt_inbound_conf_from_json(axis_mqtt_inbound_conf_t *inbound,
 
 
 json_t *
-axis_mqtt_inbound_conf_to_json(const axis_mqtt_inbound_conf_t *inbound)
+axis_mqtt_inbound_conf_to_json(
+    const axis_mqtt_inbound_conf_t *inbound)
 {
-    json_t  *root;
-
-    root = json_object();
-
-    if (root == NULL
-        || axis_mqtt_fields_write(axis_mqtt_inbound_fields,
-                                  (const char *) inbound, 0, root) != 0)
-    {
-        json_decref(root);
-        return NULL;
-    }
-
-    return root;
+    return axis_mqtt_object_json(axis_mqtt_inbound_fields,
+                                 (const char *) inbound, 0);
 }
 
 
 json_t *
 axis_mqtt_conf_to_json(const axis_mqtt_conf_t *conf, int reveal_password)
 {
+    return axis_mqtt_object_json(axis_mqtt_conf_fields, (const char *) conf,
+                                 reveal_password);
+}
+
+
+/* a new JSON object of the table's fields in the struct at base */
+
+static json_t *
+axis_mqtt_object_json(const axis_mqtt_field_t *fields, const char *base,
+    int reveal_password)
+{
     json_t  *root;
 
     root = json_object();
 
     if (root == NULL
-        || axis_mqtt_fields_write(axis_mqtt_conf_fields, (const char *) conf,
-                                  reveal_password, root) != 0)
+        || axis_mqtt_fields_write(fields, base, reveal_password, root) != 0)
     {
         json_decref(root);
         return NULL;

@@ -22,6 +22,11 @@
                  "\"eventFilterList\":[]}"
 
 
+/* event.cgi with this body: the response, parsed; a write applied */
+#define t_event_call(body, state, code)                                       \
+    t_api_call(AXIS_MQTT_API_EVENT, body, state, code)
+
+
 #define T_ACTIVATE    "{\"apiVersion\":\"1.0\",\"method\":\"activateClient\"}"
 #define T_GET_EVENTS  "{\"apiVersion\":\"1.0\","                            \
                       "\"method\":\"getEventPublicationConfig\"}"
@@ -34,7 +39,7 @@ t_publication(axis_mqtt_state_t *state)
     char    *text;
     json_t  *resp;
 
-    resp = t_api_call(AXIS_MQTT_API_EVENT, "{\"apiVersion\":\"1.0\","
+    resp = t_event_call("{\"apiVersion\":\"1.0\","
                         "\"method\":\"getEventPublicationConfig\"}",
                         state, &code);
     assert_int_equal(code, 0);
@@ -76,7 +81,7 @@ test_events_configure_and_echo(void **unused)
     state = calloc(1, sizeof(axis_mqtt_state_t));
     t_state(state, T_PARAMS_FULL, 1);
 
-    resp = t_api_call(AXIS_MQTT_API_EVENT, "{\"apiVersion\":\"1.1\",\"context\":\"c\","
+    resp = t_event_call("{\"apiVersion\":\"1.1\",\"context\":\"c\","
                         "\"method\":\"configureEventPublication\","
                         "\"params\":{\"topicPrefix\":\"custom\","
                         "\"customTopicPrefix\":\"site/cam1/events\","
@@ -115,7 +120,7 @@ test_events_configure_and_echo(void **unused)
     assert_string_equal(state->conf.host, "broker.example");
 
     /* no params: the whole publication goes back to the defaults */
-    resp = t_api_call(AXIS_MQTT_API_EVENT, "{\"apiVersion\":\"1.0\","
+    resp = t_event_call("{\"apiVersion\":\"1.0\","
                         "\"method\":\"configureEventPublication\"}",
                         state, &code);
     assert_int_equal(code, 0);
@@ -172,7 +177,7 @@ test_events_errors_change_nothing(void **unused)
     state = calloc(1, sizeof(axis_mqtt_state_t));
     t_state(state, T_PARAMS_FULL, 1);
 
-    resp = t_api_call(AXIS_MQTT_API_EVENT, "{\"apiVersion\":\"1.0\","
+    resp = t_event_call("{\"apiVersion\":\"1.0\","
                         "\"method\":\"configureEventPublication\","
                         "\"params\":{\"eventFilterList\":"
                         "[{\"topicFilter\":\"//.\",\"qos\":1}]}}",
@@ -186,7 +191,7 @@ test_events_errors_change_nothing(void **unused)
                  "\"method\":\"configureEventPublication\",\"params\":%s}",
                  cases[i].params);
 
-        resp = t_api_call(AXIS_MQTT_API_EVENT, body, state, &code);
+        resp = t_event_call(body, state, &code);
         if (code != cases[i].code) {
             fail_msg("%s: %d, not %d", cases[i].params, code, cases[i].code);
         }
@@ -227,14 +232,14 @@ test_events_limits(void **unused)
     }
 
     strcpy(p, "]}}");
-    resp = t_api_call(AXIS_MQTT_API_EVENT, body, state, &code);
+    resp = t_event_call(body, state, &code);
     assert_int_equal(code, 0);
     json_decref(resp);
     assert_int_equal(state->events.nfilters, AXIS_MQTT_EVENT_FILTERS_MAX);
 
     /* one more filter, or one byte more: refused */
     strcpy(p, ",{\"topicFilter\":\"//.\"}]}}");
-    resp = t_api_call(AXIS_MQTT_API_EVENT, body, state, &code);
+    resp = t_event_call(body, state, &code);
     assert_int_equal(code, 2104);
     json_decref(resp);
 
@@ -242,7 +247,7 @@ test_events_limits(void **unused)
             "\"method\":\"configureEventPublication\","
             "\"params\":{\"eventFilterList\":[{\"topicFilter\":\"%sa\"}]}}",
             filter);
-    resp = t_api_call(AXIS_MQTT_API_EVENT, body, state, &code);
+    resp = t_event_call(body, state, &code);
     assert_int_equal(code, 2104);
     json_decref(resp);
     assert_int_equal(state->events.nfilters, AXIS_MQTT_EVENT_FILTERS_MAX);
@@ -265,7 +270,7 @@ test_events_kept_by_client_writes(void **unused)
     next = calloc(1, sizeof(axis_mqtt_state_t));
     t_state(state, T_PARAMS_FULL, 0);
 
-    resp = t_api_call(AXIS_MQTT_API_EVENT, "{\"apiVersion\":\"1.0\","
+    resp = t_event_call("{\"apiVersion\":\"1.0\","
                         "\"method\":\"configureEventPublication\","
                         "\"params\":{\"eventFilterList\":"
                         "[{\"topicFilter\":\"//.\"}]}}",
@@ -294,7 +299,7 @@ test_events_kept_by_client_writes(void **unused)
     assert_int_equal(req.error.code, 2102);
     axis_mqtt_request_free(&req);
 
-    resp = t_api_call(AXIS_MQTT_API_EVENT, "{\"apiVersion\":\"1.0\","
+    resp = t_event_call("{\"apiVersion\":\"1.0\","
                         "\"method\":\"getClientStatus\"}", state, &code);
     assert_int_equal(code, 2102);
     json_decref(resp);
@@ -325,7 +330,7 @@ test_events_state_file(void **unused)
     back = calloc(1, sizeof(axis_mqtt_state_t));
     t_state(state, T_PARAMS_FULL, 1);
 
-    resp = t_api_call(AXIS_MQTT_API_EVENT, "{\"apiVersion\":\"1.0\","
+    resp = t_event_call("{\"apiVersion\":\"1.0\","
                         "\"method\":\"configureEventPublication\","
                         "\"params\":{\"includeSerialNumberInPayload\":true,"
                         "\"eventFilterList\":[{\"topicFilter\":"

@@ -17,7 +17,8 @@
 #include "axis_mqtt_vapix.h"
 
 
-#define T_GET  "{\"apiVersion\":\"1.1\",\"method\":\"getMqttSubscriptionConfig\"}"
+#define T_GET  "{\"apiVersion\":\"1.1\","                                  \
+               "\"method\":\"getMqttSubscriptionConfig\"}"
 
 
 static char *
