@@ -52,9 +52,7 @@ log_dest             file $work/logs/mosquitto.log
 log_type             notice
 log_type             information
 EOF
-mosquitto -c "$work/mosquitto.conf" >> "$work/logs/mosquitto.stderr" 2>&1 &
-broker_pid=$!
-wait_port "$tcp" 10
+launch_broker "$tcp"
 
 write_nginx_conf nginx 1 256 notice "$module" <<EOF
     axis_mqtt_state_dir  $work/state;

@@ -35,9 +35,7 @@ write_broker_conf "$mqtt_port" <<CONF
 log_dest             file $work/logs/mosquitto.log
 log_type             error
 CONF
-mosquitto -c "$work/mosquitto.conf" >> "$work/logs/mosquitto.stderr" 2>&1 &
-broker_pid=$!
-wait_port "$mqtt_port" 10
+launch_broker "$mqtt_port"
 
 start_stand_in_camera "$camera_port"
 

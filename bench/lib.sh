@@ -124,6 +124,12 @@ EOF
     } > "$work/mosquitto.conf"
 }
 
+launch_broker() {    # port: mosquitto on $work/mosquitto.conf, its pid in broker_pid
+    mosquitto -c "$work/mosquitto.conf" >> "$work/logs/mosquitto.stderr" 2>&1 &
+    broker_pid=$!
+    wait_port "$1" 10
+}
+
 start_stand_in_camera() {   # port: the tests' camera (Digest, gateway / $work/camera.pass) in client_pids
     python3 "$repo/t/lib/camera/camera.py" --port "$1" \
         --user gateway --password bench-pass > "$work/logs/camera.log" 2>&1 &

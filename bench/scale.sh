@@ -56,12 +56,6 @@ wait_connections() {    # n seconds: until n connections (or the time is up)
     [ "$(connections)" -eq "$1" ]
 }
 
-start_broker() {
-    mosquitto -c "$work/mosquitto.conf" >> "$work/logs/mosquitto.stderr" 2>&1 &
-    broker_pid=$!
-    wait_port "$mqtt_port" 10
-}
-
 # "RSS (private + shared)": the zone is the shared part
 rss() {
     awk '/^VmRSS:/ { t = $2 } /^RssAnon:/ { a = $2 } /^RssShmem:/ { s = $2 }
@@ -101,7 +95,7 @@ EOF
 
     # the ceiling's body is known once the device runs: empty for now
     echo 'location = /ceiling { return 200 ""; }' > "$work/ceiling.conf"
-    start_broker
+    launch_broker "$mqtt_port"
     start_nginx nginx_pid nginx "$(port 1)" 10
 
     log "$n devices: configure and activate"
@@ -161,7 +155,7 @@ EOF
     stop_pid "$broker_pid"
     wait_connections 0 10 || true
     mark=$(wc -l < "$work/logs/mosquitto.log")
-    start_broker
+    launch_broker "$mqtt_port"
     t0=$(now)
     wait_connections "$n" 60 || log "not all connected: $(connections)"
     restart=$(since "$t0")

@@ -97,12 +97,6 @@ log_type             notice
 log_type             information
 EOF
 
-start_broker() {
-    mosquitto -c "$work/mosquitto.conf" >> "$work/logs/mosquitto.stderr" 2>&1 &
-    broker_pid=$!
-    wait_port "$mqtt_port" 10
-}
-
 # reuseport: each worker has its own listening socket, so fresh connections
 # spread over all of them (and keep-alive ones stay where they landed)
 write_nginx_conf nginx "$workers" 1024 info "$module" <<EOF
@@ -323,7 +317,7 @@ sample() {    # label: "label pid rss_kb fds threads" per worker
 # --- run -----------------------------------------------------------------
 
 log "broker on :$mqtt_port, nginx ($workers workers) on :$http_port; logs in bench/work-soak/logs"
-start_broker
+launch_broker "$mqtt_port"
 nginx -t -q -p "$work/" -c "$work/nginx.conf" -e "$work/logs/nginx-error.log"
 preload=""
 if [ "$slow_us" -gt 0 ]; then
@@ -376,7 +370,7 @@ while [ "$t" -le "$seconds" ]; do
             log "$(date +%T) broker restart $((restarts + 1)) (down ${outage} s)"
             stop_pid "$broker_pid"
             sleep "$outage"
-            start_broker
+            launch_broker "$mqtt_port"
             restarts=$((restarts + 1))
         fi
     done
