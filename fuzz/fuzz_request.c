@@ -64,7 +64,8 @@ static void fuzz_check_packed(const fuzz_ctx_t *ctx,
     const axis_mqtt_conf_t *conf, const char *text);
 static void fuzz_check_messages(const fuzz_ctx_t *ctx,
     const axis_mqtt_conf_t *conf);
-static void fuzz_inbound(fuzz_ctx_t *ctx, const axis_mqtt_state_t *next);
+static void fuzz_inbound(fuzz_ctx_t *ctx, const axis_mqtt_state_t *next,
+    const char *data, size_t size);
 static void fuzz_event_request(fuzz_ctx_t *ctx, const uint8_t *data,
     size_t size);
 static int fuzz_error_code_valid(json_int_t code);
@@ -528,20 +529,24 @@ fuzz_event_request(fuzz_ctx_t *ctx, const uint8_t *data, size_t size)
     free(text);
     free(again);
 
-    fuzz_inbound(ctx, &next);
+    fuzz_inbound(ctx, &next, (const char *) data, size);
 }
 
 
 /*
  * The subscriptions taken: echoed as params that configureMqttSubscription
  * takes back to the same list, packed and unpacked to themselves, and
- * each filter without a wildcard matches its own topic.
+ * each filter without a wildcard matches its own topic; the request's
+ * bytes, as a message's payload on each filter's topic, get a decision
+ * from every filter that matches, and none on the device's own topics.
  */
 
 static void
-fuzz_inbound(fuzz_ctx_t *ctx, const axis_mqtt_state_t *next)
+fuzz_inbound(fuzz_ctx_t *ctx, const axis_mqtt_state_t *next,
+    const char *data, size_t size)
 {
-    int                                i;
+    int                                i, k, n;
+    axis_mqtt_drive_t                  out[AXIS_MQTT_INBOUND_FILTERS_MAX];
     char                              *text, *again;
     json_t                            *echo;
     axis_mqtt_error_t                  err;
@@ -583,6 +588,22 @@ fuzz_inbound(fuzz_ctx_t *ctx, const axis_mqtt_state_t *next)
             fuzz_check(ctx, axis_mqtt_inbound_match(in->entries[i].topic,
                                                     in->entries[i].topic),
                        in->entries[i].topic);
+
+            n = axis_mqtt_inbound_decide(in, in->entries[i].topic, data,
+                                         size, out);
+            fuzz_check(ctx, n >= 0 && n <= in->n, in->entries[i].topic);
+            fuzz_check(ctx, n > 0
+                            || axis_mqtt_inbound_own(in,
+                                                     in->entries[i].topic),
+                       in->entries[i].topic);
+
+            for (k = 0; k < n; k++) {
+                fuzz_check(ctx, out[k].drive != AXIS_MQTT_DRIVE_NONE
+                                || out[k].cause != NULL, NULL);
+                fuzz_check(ctx, out[k].virtual_input >= 0
+                                && out[k].virtual_input
+                                   <= AXIS_MQTT_VIRTUAL_INPUTS, NULL);
+            }
         }
     }
 

@@ -370,3 +370,19 @@ is_deeply(call($port, 'event', 'getMqttSubscriptionConfig')->{data}{mqttSubscrip
 
 unlike(error_log_text($h), qr/pw A/, 'the camera\'s password is never logged');
 unlike(error_log_text($h), qr/\[(alert|emerg)\]|exited on signal/, 'no alert, no crash');
+
+# ----------------------------------------------------------------- a restart
+
+my $args = $h->{args};
+my $load_subs = grep { $_ eq 'load/+ q0' } subscribes_seen('dev-a');
+is(stop_nginx($h), 0, 'nginx stops cleanly');
+$h = start_nginx(%$args, keep_state => 1, port => $port);
+is(call($port, 'event', 'getMqttSubscriptionConfig')->{data}{mqttSubscriptionConfig}
+   {mqttFilterList}[1]{virtualInput}, 13, 'the subscriptions are restored after a restart');
+ok(wait_until(sub { connected($port) }, 15), 'the device connects again');
+ok(wait_until(sub { (grep { $_ eq 'load/+ q0' } subscribes_seen('dev-a')) > $load_subs }, 15),
+   'and subscribes again');
+$n13 = () = input_calls($camA, 13);
+publish('load/after', 'x');
+is(scalar(wait_input_calls($camA, 13, $n13 + 2)), $n13 + 2, 'and drives the camera again');
+unlike(error_log_text($h), qr/\[(alert|emerg)\]|exited on signal/, 'no alert after the restart');
