@@ -327,6 +327,8 @@ my @lists = (
       { topicFilter => 'event/#', useDeviceTopicPrefix => $T, virtualInput => 15 } ]);
 my $loader = fork // die "fork: $!";
 if (!$loader) {
+    # the broker restarts under it: its complaints are expected
+    open STDERR, '>', "$dir/loader.log";
     my $deadline = time + 12;
     while (time < $deadline) {
         open my $out, '|-', 'mosquitto_pub', '-h', '127.0.0.1', '-p', $b->{port},
