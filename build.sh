@@ -7,7 +7,7 @@
 #   ./build.sh test     deps, build, unit tests, then the nginx tests (prove)
 #   ./build.sh run      deps, build, then the gateway with a local broker and a
 #                       stand-in camera, in run/
-#   ./build.sh install  the module into Debian's nginx (modules-enabled)
+#   ./build.sh deb      the Debian package, build/deb/libnginx-mod-http-axis-mqtt_*.deb
 #   ./build.sh fuzz [s] the libFuzzer targets of the API core, s seconds
 #   ./build.sh bench    the benchmarks; figures to bench/RESULTS.md and
 #                       (many devices) bench/SCALE.md
@@ -25,6 +25,8 @@ packages=(
     # the module and its libraries
     gcc make nginx nginx-dev libjansson-dev libpaho-mqtt-dev libssl-dev
     libxml2-dev libcurl4-openssl-dev
+    # the Debian package; RTSP through the gateway (nginx's stream module)
+    build-essential debhelper dpkg-dev fakeroot libnginx-mod-stream
     # C unit tests
     libcmocka-dev
     # the nginx tests: prove, the harness's Perl modules, real peers
@@ -168,6 +170,7 @@ run() {
         -e "s|https://\$host:8443\$request_uri|https://\$host:$https_port_2\$request_uri|" \
         "$repo/conf/gateway-cameras.conf" > "$run/gateway.conf"
     sed -e "s|/etc/nginx/axis-mqtt|$etc|g" "$repo/conf/camera.conf" > "$etc/camera.conf"
+    cp "$repo/conf/rtsp-over-http.conf" "$etc/"
     {
         sed -e "s|@FIRMWARE_PORT@|$firmware_port|g" -e "s|@SERIAL@|ACCC8E000001|g" \
             -e "s|@EVENTS_PORT@|$events_port|g" "$repo/conf/demo-firmware.conf.in"
@@ -257,23 +260,20 @@ TXT
     wait "$nginx_pid"
 }
 
-# Debian's layout: the module beside the packaged ones, a load file in
-# modules-available linked from modules-enabled, the state directory.
-# DESTDIR (empty: /) stages it elsewhere, as packaging does.
-install_module() {
-    local root=${DESTDIR:-}
-    local modules=/usr/lib/nginx/modules
-    local conf=/usr/share/nginx/modules-available/mod-http-axis-mqtt.conf
-
-    install -D -m 0644 "$module" "$root$modules/ngx_http_axis_mqtt_module.so"
-    install -d "$root/usr/share/nginx/modules-available" \
-        "$root/etc/nginx/modules-enabled"
-    echo "load_module modules/ngx_http_axis_mqtt_module.so;" > "$root$conf"
-    ln -sf "$conf" "$root/etc/nginx/modules-enabled/50-mod-http-axis-mqtt.conf"
-    install -d -m 0700 -o www-data -g www-data "$root/var/lib/nginx/axis-mqtt"
-    install -d -m 0755 "$root/etc/nginx/axis-mqtt/certs"
-    log "installed $root$modules/ngx_http_axis_mqtt_module.so and $root$conf"
-    log "a running nginx needs a restart to load a new module file"
+# The Debian package, binary only, unsigned, with Debian's own module
+# tooling (debian/: dh --with nginx, the nginx_mod build system), built in
+# a copy of the tree (dpkg-buildpackage writes beside the source):
+# build/deb/libnginx-mod-http-axis-mqtt_<version>_<arch>.deb.
+deb() {
+    local out="$build/deb" src="$build/deb/src"
+    rm -rf "$out"
+    mkdir -p "$src"
+    (cd "$repo" && git ls-files -co --exclude-standard -z \
+        | grep -zv '^bench/\|^t/\|^fuzz/' \
+        | xargs -0 cp --parents -t "$src")
+    (cd "$src" && dpkg-buildpackage -b -us -uc > "$out/build.log" 2>&1) \
+        || { tail -40 "$out/build.log"; exit 1; }
+    log "built $(ls "$out"/*.deb)"
 }
 
 case "${1:-build}" in
@@ -282,11 +282,11 @@ case "${1:-build}" in
     unit)  unit ;;
     test)  test_all ;;
     run)     deps; build; run ;;
-    install) build; install_module ;;
+    deb)     deps; deb ;;
     fuzz)    deps; bash "$repo/fuzz/run.sh" "${2:-60}" ;;
     bench)   deps; build; bash "$repo/bench/run.sh"; bash "$repo/bench/scale.sh"
              bash "$repo/bench/events.sh"; bash "$repo/bench/inbound.sh" ;;
     soak)    deps; build; bash "$repo/bench/soak.sh"; bash "$repo/bench/creep.sh" ;;
     valgrind) deps; build; bash "$repo/bench/valgrind.sh" ;;
-    *)     echo "usage: $0 [deps|build|unit|test|run|install|fuzz|bench|soak|valgrind]" >&2; exit 2 ;;
+    *)     echo "usage: $0 [deps|build|unit|test|run|deb|fuzz|bench|soak|valgrind]" >&2; exit 2 ;;
 esac

@@ -347,8 +347,12 @@ subtest 'the module\'s locations are not proxied' => sub {
     is_deeply($d->{data}, { apiVersions => ['1.0'] }, 'client.cgi is answered by the gateway');
     my ($seen) = echo('POST', '/axis-cgi/mqtt/client.cgix', 'x');
     is($seen->{uri}, '/axis-cgi/mqtt/client.cgix', 'a neighbour of client.cgi goes to the camera');
-    ($seen) = echo('GET', '/axis-cgi/mqtt/event.cgi');
-    is($seen->{uri}, '/axis-cgi/mqtt/event.cgi', 'other MQTT CGIs go to the camera');
+    $res = send_req('POST', '/axis-cgi/mqtt/event.cgi', '{"method":"getSupportedVersions"}',
+                    'Content-Type' => 'application/json');
+    $d = eval { JSON::PP->new->decode($res->content) } // {};
+    is_deeply($d->{data}, { apiVersions => ['1.1'] }, 'event.cgi is answered by the gateway');
+    ($seen) = echo('GET', '/axis-cgi/mqtt/other.cgi');
+    is($seen->{uri}, '/axis-cgi/mqtt/other.cgi', 'other MQTT CGIs go to the camera');
 };
 
 unlike(error_log_text($nginx), qr/\[(alert|crit|emerg)\]/, 'no alert, crit or emerg');

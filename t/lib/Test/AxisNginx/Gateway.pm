@@ -54,14 +54,16 @@ sub apr1 {
 
 # conf/gateway.conf with build.sh run's substitutions; every one must hit,
 # or the shipped file changed and the test no longer tests it.
-# %p: state (dir), etc (for /etc/nginx/axis-mqtt), firmware, http, https (ports).
+# %p: state (dir), etc (for /etc/nginx/axis-mqtt), firmware, http, https (ports);
+# examples: where gateway.conf and rtsp-over-http.conf are (default conf/).
 sub gateway_conf {
     my (%p) = @_;
-    my $text = slurp("$REPO/conf/gateway.conf") // die "conf/gateway.conf: $!";
+    my $examples = $p{examples} // "$REPO/conf";
+    my $text = slurp("$examples/gateway.conf") // die "$examples/gateway.conf: $!";
     my @subst = (
         [qr{/var/lib/nginx/axis-mqtt}, $p{state}],
         [qr{/etc/nginx/axis-mqtt}, $p{etc}, 'g'],
-        [qr{192\.0\.2\.10:80}, "127.0.0.1:$p{firmware}"],
+        [qr{192\.0\.2\.10:80}, "127.0.0.1:$p{firmware}", 'g'],
         [qr{listen  80;}, "listen  127.0.0.1:$p{http};"],
         [qr{listen  443 ssl;}, "listen  127.0.0.1:$p{https} ssl;"],
         [qr{https://\$host\$request_uri}, "https://\$host:$p{https}\$request_uri"],
@@ -71,6 +73,11 @@ sub gateway_conf {
         my $n = $g ? ($text =~ s/$re/$to/g) : ($text =~ s/$re/$to/);
         ok($n, "gateway.conf has $re") or diag('conf/gateway.conf changed?');
     }
+    # what it names in /etc/nginx/axis-mqtt: the camera's ONVIF password,
+    # the RTSP over HTTP snippet
+    spew("$p{etc}/camera.pass", "camera-pass\n");
+    chmod 0600, "$p{etc}/camera.pass";
+    spew("$p{etc}/rtsp-over-http.conf", slurp("$examples/rtsp-over-http.conf"));
     return $text;
 }
 
