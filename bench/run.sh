@@ -374,23 +374,32 @@ wrk errors: module: $mod_err; ceiling: $ceil_err
 
 ## Where the time goes
 
-As the code is now (the CPU shares were profiled with \`perf record -g\` at
-commit c6dd5f4 and re-checked with callgrind at 44bd0fa; the rest follows
-from the code and the figures above).
+The paths as the code is at the commit above; the CPU shares were last
+profiled with \`perf record -g\` at commit c6dd5f4 and re-checked with
+callgrind at 44bd0fa, before the states were packed and grew the event
+publication and the MQTT subscriptions.
 
 - getClientStatus: the worker keeps the parse of the last status request
   with its envelope (written by jansson once) and each device's rendered
   status data, reads a device's version and connection from the zone (one
-  lock), unpacks and renders the state again only when one of them
-  changed, and asks the owner's liveness (\`F_GETLK\` on its lock) at most
-  once a millisecond; what is left is copying the envelope and the data
-  into the answer, and nginx's own request handling, which the
-  \`return 200\` ceiling shares.
-- configureClient: on top of the bare replace, the owner is woken through
-  its FIFO, saves, and wakes the requesting worker through that worker's
-  own FIFO (\`<state_dir>/wake-<pid>\`): two FIFO writes and two event loop
-  turns, about +0.15 ms.  A write waiting for its device's slot (another
-  write of the same device in flight) still looks every 1 ms.
+  lock, two words), copies the saved slot's packed bytes and unpacks and
+  renders them again only when one of the two changed, and asks the
+  owner's liveness (\`F_GETLK\` on its lock) at most once a millisecond;
+  what is left is copying the envelope and the data into the answer, and
+  nginx's own request handling, which the \`return 200\` ceiling shares.
+- configureClient: the worker reads the request into its static request
+  (jansson, then the schema's tables), and under the zone's lock unpacks
+  the device's saved state, applies the request and packs the result into
+  the device's pending slot (a state is 88 KB unpacked; the packed form a
+  few hundred bytes; the lock is the slab pool's, held for these copies).
+  On top of the bare replace, the owner is woken through its FIFO, copies
+  the pending bytes out under one lock for every device, unpacks, saves
+  (jansson writes the file, then write, fsync, rename, directory fsync),
+  hands the state to the bridge and the camera thread (each packs its own
+  copy), and wakes the requesting worker through that worker's own FIFO
+  (\`<state_dir>/wake-<pid>\`): two FIFO writes and two event loop turns,
+  about +0.15 ms.  A write waiting for its device's slot (another write of
+  the same device in flight) still looks every 1 ms.
 - activateClient -> connect message: one fsync'd save (about 1 ms with
   the directory's), then the bridge thread creates a Paho client and
   connects.  Paho deals with a connecting socket only when its receive
