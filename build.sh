@@ -36,6 +36,8 @@ packages=(
     mosquitto mosquitto-clients openssl curl
     # the stand-in camera (t/lib/camera/camera.py)
     python3
+    # the settings page's browser test: Debian's Chromium, driven
+    chromium chromium-driver python3-selenium
     # fuzzing and benchmarks
     clang libclang-rt-14-dev wrk valgrind bc iproute2
 )
@@ -169,7 +171,9 @@ run() {
         -e "s|listen  8443 ssl;|listen  127.0.0.1:$https_port_2 ssl;|" \
         -e "s|https://\$host:8443\$request_uri|https://\$host:$https_port_2\$request_uri|" \
         "$repo/conf/gateway-cameras.conf" > "$run/gateway.conf"
-    sed -e "s|/etc/nginx/axis-mqtt|$etc|g" "$repo/conf/camera.conf" > "$etc/camera.conf"
+    sed -e "s|/etc/nginx/axis-mqtt|$etc|g" \
+        -e "s|/usr/share/libnginx-mod-http-axis-mqtt/settings/|$repo/www/|" \
+        "$repo/conf/camera.conf" > "$etc/camera.conf"
     cp "$repo/conf/rtsp-over-http.conf" "$etc/"
     {
         sed -e "s|@FIRMWARE_PORT@|$firmware_port|g" -e "s|@SERIAL@|ACCC8E000001|g" \
@@ -225,6 +229,9 @@ Two cameras behind one gateway; each is a device of its own (its serial, MQTT cl
   Admin: root / pass      viewer (gets error 2105): viewer / viewer
   everything but the MQTT API goes to the stand-in cameras at 127.0.0.1:$firmware_port and :$firmware_port_2
 The broker listens on 127.0.0.1:$mqtt_port. Logs: $run/logs/
+
+The settings page of each camera (root / pass): https://localhost:$https_port/axis-mqtt/
+  and https://localhost:$https_port_2/axis-mqtt/
 
 Watch the broker (both cameras' topics):
   mosquitto_sub -h 127.0.0.1 -p $mqtt_port -t 'axis/#' -v

@@ -117,6 +117,8 @@ static ngx_int_t ngx_http_axis_mqtt_send(ngx_http_request_t *r,
 static char *ngx_http_axis_mqtt_status(ngx_http_request_t *r);
 static ngx_int_t ngx_http_axis_mqtt_send_saved(ngx_http_request_t *r,
     axis_mqtt_request_t *api);
+static ngx_int_t ngx_http_axis_mqtt_send_diagnostics(ngx_http_request_t *r,
+    axis_mqtt_request_t *api);
 static axis_mqtt_shm_ctx_t *ngx_http_axis_mqtt_shm(ngx_http_request_t *r,
     ngx_uint_t *dev);
 
@@ -616,6 +618,12 @@ ngx_http_axis_mqtt_send(ngx_http_request_t *r, axis_mqtt_request_t *api,
         return ngx_http_axis_mqtt_send_saved(r, api);
     }
 
+    if (err->code == AXIS_MQTT_OK
+        && api->method == AXIS_MQTT_METHOD_GET_DIAGNOSTICS)
+    {
+        return ngx_http_axis_mqtt_send_diagnostics(r, api);
+    }
+
     if (err->code != AXIS_MQTT_OK
         || api->method != AXIS_MQTT_METHOD_GET_STATUS)
     {
@@ -664,6 +672,39 @@ ngx_http_axis_mqtt_send_saved(ngx_http_request_t *r, axis_mqtt_request_t *api)
     return axis_mqtt_http_send_json(r, axis_mqtt_response(api, NULL,
                                                 &ngx_http_axis_mqtt_state,
                                                 connected));
+}
+
+
+/* getClientDiagnostics: the connection and its cause, as published */
+
+static ngx_int_t
+ngx_http_axis_mqtt_send_diagnostics(ngx_http_request_t *r,
+    axis_mqtt_request_t *api)
+{
+    uint64_t              version;
+    ngx_uint_t            dev, connected;
+    axis_mqtt_status_t    status;
+    axis_mqtt_shm_ctx_t  *shm;
+
+    shm = ngx_http_axis_mqtt_shm(r, &dev);
+
+    axis_mqtt_shm_saved(shm, dev, &ngx_http_axis_mqtt_state, &version,
+                        &connected);
+    axis_mqtt_shm_connection(shm, dev, &status);
+
+    if (status.connected && !axis_mqtt_owner_alive(shm, r->connection->log)) {
+        status.connected = 0;
+        ngx_cpystrn((u_char *) status.cause,
+                    (u_char *) "the process that held the MQTT clients "
+                    "is gone; its successor takes over",
+                    sizeof(status.cause));
+        status.cause_at = (int64_t) ngx_time() * 1000;
+    }
+
+    return axis_mqtt_http_send_json(r, axis_mqtt_response_with(api, NULL,
+               axis_mqtt_diagnostics_json(ngx_http_axis_mqtt_state.active,
+                                          status.connected, status.cause,
+                                          status.cause_at)));
 }
 
 

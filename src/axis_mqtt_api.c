@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "axis_mqtt_api.h"
 
@@ -37,6 +38,8 @@ static const axis_mqtt_method_name_t  axis_mqtt_methods[] = {
                                AXIS_MQTT_METHOD_GET_STATUS },
     { "getSupportedVersions",  AXIS_MQTT_API_CLIENT,
                                AXIS_MQTT_METHOD_GET_VERSIONS },
+    { "getClientDiagnostics",  AXIS_MQTT_API_CLIENT,
+                               AXIS_MQTT_METHOD_GET_DIAGNOSTICS },
     { "getApiList",            AXIS_MQTT_API_DISCOVERY,
                                AXIS_MQTT_METHOD_GET_API_LIST },
     { "getSupportedVersions",  AXIS_MQTT_API_DISCOVERY,
@@ -515,6 +518,10 @@ axis_mqtt_response_data(const axis_mqtt_request_t *req,
         return json_pack("{s:o}", "mqttSubscriptionConfig",
                          axis_mqtt_inbound_conf_to_json(&state->inbound));
 
+    case AXIS_MQTT_METHOD_GET_DIAGNOSTICS:
+        /* without a cause: the module answers it with the zone's */
+        return axis_mqtt_diagnostics_json(state->active, connected, NULL, 0);
+
     default:
         return json_object();
     }
@@ -530,4 +537,35 @@ axis_mqtt_status_json(const axis_mqtt_state_t *state, int connected)
                      "connectionStatus",
                      connected ? "connected" : "disconnected",
                      "config", axis_mqtt_conf_to_json(&state->conf, 0));
+}
+
+
+json_t *
+axis_mqtt_diagnostics_json(int active, int connected, const char *cause,
+    int64_t cause_at)
+{
+    char       stamp[32];
+    json_t    *data;
+    time_t     sec;
+    struct tm  tm;
+
+    if (connected || cause == NULL || cause[0] == '\0') {
+        return json_pack("{s:s, s:s, s:n, s:n}",
+                         "state", active ? "active" : "inactive",
+                         "connectionStatus",
+                         connected ? "connected" : "disconnected",
+                         "cause", "causeTime");
+    }
+
+    sec = (time_t) (cause_at / 1000);
+    gmtime_r(&sec, &tm);
+    strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+
+    /* NULL when the cause is not UTF-8: then as if there were none */
+    data = json_pack("{s:s, s:s, s:s, s:s}",
+                     "state", active ? "active" : "inactive",
+                     "connectionStatus", "disconnected",
+                     "cause", cause, "causeTime", stamp);
+
+    return data ? data : axis_mqtt_diagnostics_json(active, 0, NULL, 0);
 }

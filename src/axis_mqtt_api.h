@@ -10,6 +10,7 @@
 
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "axis_mqtt_conf.h"
 
@@ -37,7 +38,8 @@ typedef enum {
     AXIS_MQTT_METHOD_CONFIGURE_EVENTS,
     AXIS_MQTT_METHOD_GET_EVENTS,
     AXIS_MQTT_METHOD_CONFIGURE_INBOUND,     /* configureMqttSubscription */
-    AXIS_MQTT_METHOD_GET_INBOUND            /* getMqttSubscriptionConfig */
+    AXIS_MQTT_METHOD_GET_INBOUND,           /* getMqttSubscriptionConfig */
+    AXIS_MQTT_METHOD_GET_DIAGNOSTICS        /* getClientDiagnostics (ours) */
 } axis_mqtt_method_e;
 
 
@@ -112,6 +114,14 @@ char *axis_mqtt_response_with(axis_mqtt_request_t *req,
  * changed, then the envelope (kept with the request) around it.
  */
 char *axis_mqtt_status_data(const axis_mqtt_state_t *state, int connected);
+
+/*
+ * getClientDiagnostics' "data" (a gateway extension of client.cgi, read
+ * only): the state, the connection, and while not connected the last
+ * cause the logs gave (NULL or "": none) and its time (epoch ms).
+ */
+json_t *axis_mqtt_diagnostics_json(int active, int connected,
+    const char *cause, int64_t cause_at);
 
 /* the answer's opening, up to its own key; NULL if out of memory */
 const char *axis_mqtt_request_envelope(axis_mqtt_request_t *req);

@@ -84,7 +84,7 @@ typedef struct {
     pthread_t                 thread;
     ngx_uint_t                started;      /* the thread runs */
     ngx_uint_t                paho_ready;   /* MQTTAsync_global_init done */
-    u_char                   *connected;    /* the statuses, being published */
+    axis_mqtt_status_t       *statuses;     /* being published */
     u_char                   *changed;
 
     /* allocated once, with the mailbox; then the bridge thread's own */
@@ -232,12 +232,12 @@ axis_mqtt_bridge_alloc(axis_mqtt_bridge_t *b)
     b->mail.changed = calloc(b->ndevices, sizeof(ngx_uint_t));
     b->mail.refusals = calloc(axis_mqtt_mailbox_capacity(),
                               sizeof(axis_mqtt_refusal_t));
-    b->connected = calloc(b->ndevices, 1);
+    b->statuses = calloc(b->ndevices, sizeof(axis_mqtt_status_t));
     b->changed = calloc(b->ndevices, 1);
 
     if (b->devices == NULL || b->mail.events == NULL
         || b->mail.refusals == NULL || b->mail.changed == NULL
-        || b->connected == NULL || b->changed == NULL)
+        || b->statuses == NULL || b->changed == NULL)
     {
         return NGX_ERROR;
     }
@@ -279,11 +279,11 @@ axis_mqtt_bridge_publish_status(void)
         return;
     }
 
-    axis_mqtt_mailbox_statuses(b->connected, b->changed);
+    axis_mqtt_mailbox_statuses(b->statuses, b->changed);
 
     for (i = 0; i < b->ndevices; i++) {
         if (b->changed[i]) {
-            axis_mqtt_shm_set_connected(b->shm, i, b->connected[i]);
+            axis_mqtt_shm_set_status(b->shm, i, &b->statuses[i]);
         }
     }
 }
@@ -620,6 +620,11 @@ axis_mqtt_bridge_run(axis_mqtt_bridge_t *b, axis_mqtt_device_t *d,
 
         case AXIS_MQTT_DO_LOG:
             axis_mqtt_bridge_log(b, d, a->value, a->text);
+
+            /* a failure or a loss: why the device is not connected */
+            if (a->value != AXIS_MQTT_LOG_INFO) {
+                axis_mqtt_mailbox_set_cause(d->index, a->text, b->wake_fd);
+            }
             break;
 
         case AXIS_MQTT_DO_RELEASE:

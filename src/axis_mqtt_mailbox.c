@@ -47,8 +47,8 @@ typedef struct {
     char                   (*tls_error)[AXIS_MQTT_CAUSE_LEN];
     uint64_t                *tls_error_generation;
 
-    u_char                  *connected;     /* for the event loop */
-    u_char                  *connected_set;
+    axis_mqtt_status_t      *statuses;      /* for the event loop */
+    u_char                  *status_set;
 } axis_mqtt_mailbox_t;
 
 
@@ -86,13 +86,13 @@ axis_mqtt_mailbox_open(ngx_uint_t ndevices)
         mb->refusals = calloc(mb->capacity, sizeof(axis_mqtt_refusal_t));
         mb->tls_error = calloc(ndevices, AXIS_MQTT_CAUSE_LEN);
         mb->tls_error_generation = calloc(ndevices, sizeof(uint64_t));
-        mb->connected = calloc(ndevices, 1);
-        mb->connected_set = calloc(ndevices, 1);
+        mb->statuses = calloc(ndevices, sizeof(axis_mqtt_status_t));
+        mb->status_set = calloc(ndevices, 1);
 
         if (mb->next == NULL || mb->next_set == NULL || mb->events == NULL
             || mb->refusals == NULL
             || mb->tls_error == NULL || mb->tls_error_generation == NULL
-            || mb->connected == NULL || mb->connected_set == NULL)
+            || mb->statuses == NULL || mb->status_set == NULL)
         {
             return NGX_ERROR;
         }
@@ -109,8 +109,8 @@ axis_mqtt_mailbox_open(ngx_uint_t ndevices)
     mb->incoming_last = &mb->incoming;
     mb->nrefusals = 0;
     ngx_memzero(mb->next_set, ndevices);
-    ngx_memzero(mb->connected, ndevices);
-    ngx_memzero(mb->connected_set, ndevices);
+    ngx_memzero(mb->statuses, ndevices * sizeof(axis_mqtt_status_t));
+    ngx_memzero(mb->status_set, ndevices);
 
     pthread_mutex_unlock(&mb->lock);
 
@@ -241,15 +241,21 @@ axis_mqtt_mailbox_stopped(void)
 
 
 void
-axis_mqtt_mailbox_statuses(u_char *connected, u_char *changed)
+axis_mqtt_mailbox_statuses(axis_mqtt_status_t *statuses, u_char *changed)
 {
+    ngx_uint_t            i;
     axis_mqtt_mailbox_t  *mb = &axis_mqtt_mailbox;
 
     pthread_mutex_lock(&mb->lock);
 
-    ngx_memcpy(connected, mb->connected, mb->ndevices);
-    ngx_memcpy(changed, mb->connected_set, mb->ndevices);
-    ngx_memzero(mb->connected_set, mb->ndevices);
+    for (i = 0; i < mb->ndevices; i++) {
+        changed[i] = mb->status_set[i];
+
+        if (changed[i]) {
+            statuses[i] = mb->statuses[i];
+            mb->status_set[i] = 0;
+        }
+    }
 
     pthread_mutex_unlock(&mb->lock);
 }
@@ -388,12 +394,42 @@ void
 axis_mqtt_mailbox_set_status(ngx_uint_t dev, ngx_uint_t connected,
     ngx_fd_t wake_fd)
 {
+    axis_mqtt_status_t   *st;
     axis_mqtt_mailbox_t  *mb = &axis_mqtt_mailbox;
 
     pthread_mutex_lock(&mb->lock);
 
-    mb->connected[dev] = (u_char) connected;
-    mb->connected_set[dev] = 1;
+    st = &mb->statuses[dev];
+    st->connected = connected;
+
+    if (connected) {
+        st->cause[0] = '\0';
+        st->cause_at = 0;
+    }
+
+    mb->status_set[dev] = 1;
+    axis_mqtt_mailbox_wake(wake_fd);
+
+    pthread_mutex_unlock(&mb->lock);
+}
+
+
+void
+axis_mqtt_mailbox_set_cause(ngx_uint_t dev, const char *cause,
+    ngx_fd_t wake_fd)
+{
+    struct timespec       ts;
+    axis_mqtt_status_t   *st;
+    axis_mqtt_mailbox_t  *mb = &axis_mqtt_mailbox;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+
+    pthread_mutex_lock(&mb->lock);
+
+    st = &mb->statuses[dev];
+    ngx_cpystrn((u_char *) st->cause, (u_char *) cause, sizeof(st->cause));
+    st->cause_at = (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    mb->status_set[dev] = 1;
     axis_mqtt_mailbox_wake(wake_fd);
 
     pthread_mutex_unlock(&mb->lock);

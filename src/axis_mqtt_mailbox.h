@@ -149,10 +149,11 @@ ngx_uint_t axis_mqtt_mailbox_stopped(void);
 
 /*
  * The devices' connection statuses that changed since the last call:
- * changed[dev] set, connected[dev] the status.  The event loop writes them
+ * changed[dev] set, statuses[dev] the status.  The event loop writes them
  * to the zone: the bridge thread never takes the zone's lock.
  */
-void axis_mqtt_mailbox_statuses(u_char *connected, u_char *changed);
+void axis_mqtt_mailbox_statuses(axis_mqtt_status_t *statuses,
+    u_char *changed);
 
 
 /* the bridge thread's side */
@@ -167,10 +168,13 @@ void axis_mqtt_mailbox_state(ngx_uint_t dev, axis_mqtt_state_t *state);
 
 /*
  * For the event loop, woken through the wake FIFO: a device's session
- * changed its status; every session has let go ("stopped", after the
- * statuses it set).
+ * changed its status, or logged why it is not connected; every session
+ * has let go ("stopped", after the statuses it set).
  */
 void axis_mqtt_mailbox_set_status(ngx_uint_t dev, ngx_uint_t connected,
+    ngx_fd_t wake_fd);
+/* why the device is not connected, as just logged; a connection clears it */
+void axis_mqtt_mailbox_set_cause(ngx_uint_t dev, const char *cause,
     ngx_fd_t wake_fd);
 void axis_mqtt_mailbox_set_stopped(ngx_fd_t wake_fd);
 

@@ -226,7 +226,7 @@ axis_mqtt_shm_status(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
     *version = d->version;
-    *connected = d->connected;
+    *connected = d->status.connected;
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
 }
@@ -243,7 +243,7 @@ axis_mqtt_shm_saved(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
 
     axis_mqtt_packed_copy(&axis_mqtt_shm_copy, &d->saved);
     *version = d->version;
-    *connected = d->connected;
+    *connected = d->status.connected;
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
 
@@ -456,7 +456,9 @@ axis_mqtt_shm_set_owner(axis_mqtt_shm_ctx_t *ctx, ngx_pid_t pid)
     ctx->sh->owner = pid;
 
     for (i = 0; i < ctx->sh->ndevices; i++) {
-        ctx->sh->devices[i].connected = 0;
+        ctx->sh->devices[i].status.connected = 0;
+        ctx->sh->devices[i].status.cause[0] = '\0';
+        ctx->sh->devices[i].status.cause_at = 0;
     }
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
@@ -464,12 +466,24 @@ axis_mqtt_shm_set_owner(axis_mqtt_shm_ctx_t *ctx, ngx_pid_t pid)
 
 
 void
-axis_mqtt_shm_set_connected(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
-    ngx_uint_t connected)
+axis_mqtt_shm_set_status(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
+    const axis_mqtt_status_t *status)
 {
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
-    ctx->sh->devices[dev].connected = connected;
+    ctx->sh->devices[dev].status = *status;
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+}
+
+
+void
+axis_mqtt_shm_connection(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
+    axis_mqtt_status_t *status)
+{
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    *status = ctx->sh->devices[dev].status;
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
 }

@@ -40,6 +40,20 @@ typedef struct {
 } axis_mqtt_shm_result_t;
 
 
+/*
+ * A device's connection as the owner's event loop publishes it: whether
+ * the broker accepted its client, and while not, the last cause of that
+ * the logs gave ("" when none) and when (epoch ms).
+ */
+#define AXIS_MQTT_STATUS_CAUSE_LEN  400
+
+typedef struct {
+    ngx_uint_t               connected;
+    int64_t                  cause_at;
+    char                     cause[AXIS_MQTT_STATUS_CAUSE_LEN];
+} axis_mqtt_status_t;
+
+
 typedef struct {
     char                     serial[AXIS_MQTT_SERIAL_LEN + 1];
     uint64_t                 version;       /* of "saved", from 1 */
@@ -47,7 +61,7 @@ typedef struct {
     ngx_pid_t                submitter;     /* the worker that waits for it */
     uint64_t                 taken;         /* the owner is saving it */
     uint64_t                 completed;
-    ngx_uint_t               connected;     /* the broker accepted us */
+    axis_mqtt_status_t       status;        /* the connection */
     axis_mqtt_shm_result_t   results[AXIS_MQTT_SHM_RESULTS];
 
     /*
@@ -125,8 +139,11 @@ void axis_mqtt_shm_complete(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
     uint64_t seq, const axis_mqtt_state_t *state,
     const axis_mqtt_error_t *err);
 void axis_mqtt_shm_set_owner(axis_mqtt_shm_ctx_t *ctx, ngx_pid_t pid);
-void axis_mqtt_shm_set_connected(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
-    ngx_uint_t connected);
+void axis_mqtt_shm_set_status(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
+    const axis_mqtt_status_t *status);
+/* a device's connection and its cause, as published */
+void axis_mqtt_shm_connection(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
+    axis_mqtt_status_t *status);
 
 
 #endif /* _AXIS_MQTT_SHM_H_INCLUDED_ */

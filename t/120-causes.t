@@ -3,7 +3,8 @@
 # "axis_mqtt: device <serial>: connecting to <uri> failed: <cause>", not once per retry:
 # a closed port (refused), a name that does not resolve, a server that
 # accepts and never answers (no CONNACK), a wrong password (the broker's
-# CONNACK code).  The configured password never reaches error.log.
+# CONNACK code).  The configured password never reaches error.log.  The
+# gateway's getClientDiagnostics answers the same cause from every worker.
 # nginx runs with 4 workers (t/lib/Test/AxisNginx/Bridge.pm).
 use strict;
 use warnings;
@@ -71,6 +72,17 @@ sub one_cause {
     my $cause = $failed[0][1] // '';
     diag("$label: error.log: axis_mqtt: device ...: connecting to $uri failed: $cause");
     ok(index(error_log_text($h), $PASSWORD) < 0, "$label: the password is not in error.log");
+
+    # the gateway's getClientDiagnostics: the same words, from any worker
+    for (1 .. 4) {
+        my ($d, $worker) = call($h, 'getClientDiagnostics');
+        is_deeply([ @{ $d->{data} // {} }{qw(state connectionStatus cause)} ],
+                  [ 'active', 'disconnected', "connecting to $uri failed: $cause" ],
+                  "$label: getClientDiagnostics says why (worker $worker)")
+            or diag(Test::More::explain($d));
+        like($d->{data}{causeTime} // '', qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/,
+             "$label: ... and since when");
+    }
     is(stop_nginx($h), 0, "$label: nginx stops cleanly while retrying");
     return $cause;
 }

@@ -226,8 +226,9 @@ subtest 'API Discovery: open to any authenticated user, merged with the camera\'
             { apiVersion => '1.0', context => 'Axis library', method => 'getApiList' }, @$cred);
         is($res->code, 200, "$cred->[0]: 200");
         my @ids = map { $_->{id} } @{ ($d // {})->{data}{apiList} // [] };
-        is_deeply(\@ids, [qw(basic-device-info io-port-management param-cgi mqtt-client)],
-                  "$cred->[0]: the camera's 3 APIs and mqtt-client")
+        is_deeply(\@ids, [qw(basic-device-info io-port-management param-cgi mqtt-client
+                                 event-mqtt-bridge)],
+                  "$cred->[0]: the camera's 3 APIs, mqtt-client and event-mqtt-bridge")
             or diag($res->content);
     }
 };

@@ -58,6 +58,8 @@ SKIP: {
         for qw(libjansson4 libpaho-mqtt1.3 libcurl4 libxml2);
     like($info, qr/^Recommends:.*\blibnginx-mod-stream\b/m, 'Recommends the stream module (RTSP)');
     my $files = `dpkg-deb -c $deb`;
+    like($files, qr{ \./usr/share/$PKG/settings/$_$}m, "the settings page's $_")
+        for qw(index.html settings.js settings.css);
     like($files, qr{ \./usr/lib/nginx/modules/ngx_http_axis_mqtt_module\.so$}m, 'the module');
     like($files, qr{ \./usr/share/nginx/modules-available/mod-http-axis-mqtt\.conf$}m,
          'its load file');
@@ -84,6 +86,7 @@ SKIP: {
     my $dir = tempdir('axis-mqtt-package-XXXX', TMPDIR => 1, CLEANUP => 1);
     chmod 0755, $dir;    # the workers (www-data) read the htpasswd file
     my %P = (state => $STATE, etc => $dir, examples => "$DOC/examples",
+             www => "/usr/share/$PKG/settings/",
              firmware => free_port(), http => free_port(), https => free_port());
     gateway_cert($dir);
     spew("$dir/htpasswd", 'root:' . apr1('pass') . "\n");
@@ -124,6 +127,10 @@ CONF
                                           . '"params":{"server":{"protocol":"tcp","host":"127.0.0.1"}}}' });
     is($res->{content} =~ /"data":\{\}/ ? 1 : 0, 1, 'configureClient is saved')
         or diag($res->{content});
+    $res = $http->get("https://root:pass\@localhost:$P{https}/axis-mqtt/");
+    like($res->{content}, qr{<title>MQTT settings</title>}, 'the settings page is served');
+    like($res->{headers}{'content-security-policy'} // '', qr/default-src 'self'/,
+         '... with a policy that keeps it to its own files');
     my @f = stat "$STATE/client-ACCC8E012345.json";
     is(@f ? sprintf('%o', $f[2] & 07777) : '', '600', '... in the package\'s state directory, mode 0600');
     is(@f ? scalar getpwuid($f[4]) : '', 'www-data', '... written by a www-data worker');

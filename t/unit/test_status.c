@@ -1,7 +1,8 @@
 
 /*
  * getClientStatus in two steps (the data rendered once, the envelope per
- * request) answers exactly what axis_mqtt_response() answers.
+ * request) answers exactly what axis_mqtt_response() answers; the
+ * gateway's getClientDiagnostics says why a device is not connected.
  */
 
 #include <stdlib.h>
@@ -71,11 +72,59 @@ test_around_equals_response(void **unused)
 }
 
 
+static void
+test_diagnostics(void **unused)
+{
+    char    *text;
+    json_t  *data;
+
+    static const struct {
+        int          active;
+        int          connected;
+        const char  *cause;
+        int64_t      at;
+        const char  *expected;
+    } cases[] = {
+        { 1, 1, "", 0,
+          "{\"state\":\"active\",\"connectionStatus\":\"connected\","
+          "\"cause\":null,\"causeTime\":null}" },
+        /* connected: a cause left over is not one */
+        { 1, 1, "connection lost", 1785325150144,
+          "{\"state\":\"active\",\"connectionStatus\":\"connected\","
+          "\"cause\":null,\"causeTime\":null}" },
+        { 1, 0, "connecting to tcp://b:1883 failed: Connection refused",
+          1785325150144,
+          "{\"state\":\"active\",\"connectionStatus\":\"disconnected\","
+          "\"cause\":\"connecting to tcp://b:1883 failed: Connection "
+          "refused\",\"causeTime\":\"2026-07-29T11:39:10Z\"}" },
+        { 0, 0, NULL, 0,
+          "{\"state\":\"inactive\",\"connectionStatus\":\"disconnected\","
+          "\"cause\":null,\"causeTime\":null}" },
+        /* not UTF-8: no cause rather than no answer */
+        { 1, 0, "bad \xff byte", 1,
+          "{\"state\":\"active\",\"connectionStatus\":\"disconnected\","
+          "\"cause\":null,\"causeTime\":null}" },
+    };
+    size_t  i;
+
+    for (i = 0; i < T_NELTS(cases); i++) {
+        data = axis_mqtt_diagnostics_json(cases[i].active, cases[i].connected,
+                                          cases[i].cause, cases[i].at);
+        assert_non_null(data);
+        text = json_dumps(data, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        assert_string_equal(text, cases[i].expected);
+        t_alloc_free(text);
+        json_decref(data);
+    }
+}
+
+
 int
 t_run_status_tests(void)
 {
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_around_equals_response),
+        cmocka_unit_test(test_diagnostics),
     };
 
     return cmocka_run_group_tests_name("status fast path", tests, NULL,

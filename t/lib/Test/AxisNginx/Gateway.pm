@@ -55,7 +55,8 @@ sub apr1 {
 # conf/gateway.conf with build.sh run's substitutions; every one must hit,
 # or the shipped file changed and the test no longer tests it.
 # %p: state (dir), etc (for /etc/nginx/axis-mqtt), firmware, http, https (ports);
-# examples: where gateway.conf and rtsp-over-http.conf are (default conf/).
+# examples: where gateway.conf and rtsp-over-http.conf are (default conf/);
+# www: the settings page's files (default www/).
 sub gateway_conf {
     my (%p) = @_;
     my $examples = $p{examples} // "$REPO/conf";
@@ -67,6 +68,7 @@ sub gateway_conf {
         [qr{listen  80;}, "listen  127.0.0.1:$p{http};"],
         [qr{listen  443 ssl;}, "listen  127.0.0.1:$p{https} ssl;"],
         [qr{https://\$host\$request_uri}, "https://\$host:$p{https}\$request_uri"],
+        [qr{/usr/share/libnginx-mod-http-axis-mqtt/settings/}, $p{www} // "$REPO/www/"],
     );
     for (@subst) {
         my ($re, $to, $g) = @$_;
