@@ -27,9 +27,11 @@ my @WATCHED = qw(/etc/nginx /usr/lib/nginx /usr/share/nginx/modules-available
 sub installed { `dpkg-query -W -f='\${Status}' $PKG 2>/dev/null` =~ /install ok installed/ }
 
 # what the package may touch, as it is: a file list with modes and owners
+# (but nginx's own temporary directories, which any nginx started as root
+# gives to its workers' user, say another test's at the same time)
 sub snapshot {
-    return join "\n", sort split /\n/,
-        `find @WATCHED -maxdepth 3 -printf '%p %m %u %l\\n' 2>/dev/null`;
+    return join "\n", sort grep { !m{^/var/lib/nginx/(body|fastcgi|proxy|scgi|uwsgi) } }
+        split /\n/, `find @WATCHED -maxdepth 3 -printf '%p %m %u %l\\n' 2>/dev/null`;
 }
 
 my ($we_installed, $nginx_pid);
@@ -101,6 +103,13 @@ include /etc/nginx/modules-enabled/*.conf;
 events { }
 http {
     access_log off;
+    # its own temporary paths: nginx would chown the packaged ones
+    # (/var/lib/nginx/*) to its workers' user
+    client_body_temp_path $dir/body;
+    proxy_temp_path $dir/proxy;
+    fastcgi_temp_path $dir/fastcgi;
+    uwsgi_temp_path $dir/uwsgi;
+    scgi_temp_path $dir/scgi;
     include $dir/gateway.conf;
 }
 CONF
@@ -147,5 +156,9 @@ CONF
     ok(!-e $STATE, 'the state directory went with the purge');
     my $after = snapshot();
     is($after, $before, 'the machine\'s nginx directories are as they were before the install')
-        or diag(`diff <(echo '$before') <(echo '$after')`);
+        or do {
+            spew("$dir/before.txt", "$before\n");
+            spew("$dir/after.txt", "$after\n");
+            diag(`diff $dir/before.txt $dir/after.txt`);
+        };
 }

@@ -40,6 +40,11 @@ def el(css):
     return driver.find_element(By.CSS_SELECTOR, css)
 
 
+def field(path):
+    """a control by the API parameter it edits"""
+    return '[data-path="%s"]' % path
+
+
 def text(css):
     return el(css).text
 
@@ -120,11 +125,11 @@ def run():
     shot("1-loaded")
 
     # a broker that refuses: the page says why it is not connected
-    Select(el("#c-protocol")).select_by_value("tcp")
-    typed("#c-host", "127.0.0.1")
-    typed("#c-port", str(args.closed_port))
-    typed("#c-clientid", "settings-page")
-    typed("#c-password", "s3cret-pw")
+    Select(el(field("server.protocol"))).select_by_value("tcp")
+    typed(field("server.host"), "127.0.0.1")
+    typed(field("server.port"), str(args.closed_port))
+    typed(field("clientId"), "settings-page")
+    typed(field("password"), "s3cret-pw")
     Select(el('[data-path="connectMessage"]')).select_by_value("default")
     el("#client button[type=submit]").click()
     check(saved("client"), "the client's settings are saved",
@@ -136,17 +141,17 @@ def run():
     shot("2-refused")
 
     # the right port: connected
-    typed("#c-port", str(args.broker_port))
+    typed(field("server.port"), str(args.broker_port))
     el("#client button[type=submit]").click()
     check(saved("client"), "the port is corrected", form_msg("client"))
     check(until(lambda: text("#st-connection") == "connected", 20),
           "the status says connected", text("#st-connection"))
     check(text("#st-cause") == "–", "no cause while connected",
           text("#st-cause"))
-    check(el("#c-password").get_attribute("value") == ""
-          and "set" in el("#c-password").get_attribute("placeholder"),
+    check(el(field("password")).get_attribute("value") == ""
+          and "set" in el(field("password")).get_attribute("placeholder"),
           "the password is never shown, only that one is set",
-          el("#c-password").get_attribute("placeholder"))
+          el(field("password")).get_attribute("placeholder"))
     status = api("getClientStatus")
     check(status.get("data", {}).get("config", {}).get("password") == "*****",
           "a save that left the password alone kept it (keepExistingPassword)",
@@ -162,8 +167,8 @@ def run():
                            stdout=subprocess.PIPE, text=True)
     time.sleep(0.5)
     el("#p-add").click()
-    typed("#p-filters [data-part=topicFilter]", "onvif:Device/axis:IO//.")
-    Select(el("#p-filters [data-part=qos]")).select_by_value("1")
+    typed(field("eventFilterList[0].topicFilter"), "onvif:Device/axis:IO//.")
+    Select(el(field("eventFilterList[0].qos"))).select_by_value("1")
     el("#publication button[type=submit]").click()
     check(saved("publication"), "the event filter is saved",
           form_msg("publication"))
@@ -183,23 +188,23 @@ def run():
 
     # a subscription, saved and echoed
     el("#s-add").click()
-    typed("#s-filters [data-part=topicFilter]", "site/door/1")
-    el("#s-filters [data-part=isStateData]").click()
-    typed("#s-filters [data-part=virtualInput]", "2")
+    typed(field("mqttFilterList[0].topicFilter"), "site/door/1")
+    el(field("mqttFilterList[0].isStateData")).click()
+    typed(field("mqttFilterList[0].virtualInput"), "2")
     el("#subscriptions button[type=submit]").click()
     check(saved("subscriptions"), "a subscription is saved",
           form_msg("subscriptions"))
-    check(el("#s-filters [data-part=virtualInput]").get_attribute("value")
+    check(el(field("mqttFilterList[0].virtualInput")).get_attribute("value")
           == "2", "... and read back with its virtual input")
 
     # a bad port: the API's error next to the field
-    typed("#c-port", "70000")
+    typed(field("server.port"), "70000")
     el("#client button[type=submit]").click()
-    err = "#c-port ~ .err"
+    err = field("server.port") + " ~ .err"
     check(until(lambda: "server.port" in text(err), 10),
           "a bad port: the API's error is shown next to the port field",
           text(err))
-    check(el("#c-port").get_attribute("aria-invalid") == "true",
+    check(el(field("server.port")).get_attribute("aria-invalid") == "true",
           "... and the field is marked invalid")
     shot("5-error")
     status = api("getClientStatus")
