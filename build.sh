@@ -26,7 +26,7 @@ packages=(
     gcc make nginx nginx-dev libjansson-dev libpaho-mqtt-dev libssl-dev
     libxml2-dev libcurl4-openssl-dev
     # the Debian package; RTSP through the gateway (nginx's stream module)
-    build-essential debhelper dpkg-dev fakeroot libnginx-mod-stream
+    build-essential debhelper dpkg-dev libnginx-mod-stream
     # C unit tests
     libcmocka-dev
     # the nginx tests: prove, the harness's Perl modules, real peers
