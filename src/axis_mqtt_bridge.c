@@ -46,16 +46,20 @@
  * Paho finds a silent broker only 2 keep-alive intervals after its last
  * word.  When the session asks, the bridge asks the broker itself: an
  * UNSUBSCRIBE from a topic nobody subscribed, which changes nothing on
- * the broker and is answered at once.
+ * the broker and is answered at once.  The topic ends in a number of the
+ * process's own (b->alive_topic), so that no filter of a user's is it.
  */
-#define AXIS_MQTT_ALIVE_TOPIC      "axis-mqtt-gateway/alive"
+#define AXIS_MQTT_ALIVE_TOPIC      "axis-mqtt-gateway/alive/"
 
 
 /*
  * A device: its session, the Paho client the session asked for, and its
- * MQTT subscriptions: "inbound" as saved, "subscribed" what the current
- * client subscribed to (NULL: nothing, or no client connected).  Either
- * may be the other; a list goes when neither holds it.
+ * MQTT subscriptions: "inbound" as saved (what messages are decided
+ * by), "subscribed" what the broker holds for the device's client as far
+ * as the bridge knows (NULL: nothing; kept over a loss of a session the
+ * broker keeps, cleanSession false, to be unsubscribed from what was
+ * removed meanwhile).  Either may be the other; a list goes when neither
+ * holds it.
  */
 typedef struct {
     ngx_uint_t                index;
@@ -66,7 +70,6 @@ typedef struct {
 
     axis_mqtt_inbound_t      *inbound;
     axis_mqtt_inbound_t      *subscribed;
-    ngx_uint_t                round;        /* "subscribed" changed */
     axis_mqtt_causes_t        inbound_causes;   /* logged since saved */
 } axis_mqtt_device_t;
 
@@ -92,6 +95,7 @@ typedef struct {
     ngx_uint_t                ndevices;
     ngx_msec_t                kick_at;      /* 0: no client connecting */
     ngx_msec_t                kick_sent;    /* 0: its answer is back */
+    char                      alive_topic[64];
 
     /*
      * What is being handed to Paho, for one device at a time: the state
@@ -130,7 +134,8 @@ static void axis_mqtt_bridge_send_events(axis_mqtt_bridge_t *b,
 static void axis_mqtt_bridge_configured(axis_mqtt_bridge_t *b,
     axis_mqtt_device_t *d);
 static void axis_mqtt_bridge_subscribe(axis_mqtt_bridge_t *b,
-    axis_mqtt_device_t *d, axis_mqtt_inbound_t *next);
+    axis_mqtt_device_t *d, axis_mqtt_inbound_t *next, ngx_uint_t all);
+static ngx_uint_t axis_mqtt_bridge_kept(axis_mqtt_device_t *d);
 static void axis_mqtt_bridge_forget(axis_mqtt_device_t *d);
 static void axis_mqtt_bridge_let_go(axis_mqtt_device_t *d,
     axis_mqtt_inbound_t *in);
@@ -361,6 +366,10 @@ axis_mqtt_bridge_main(void *data)
     axis_mqtt_inbound_t  *in;
 
     mail = &b->mail;
+
+    snprintf(b->alive_topic, sizeof(b->alive_topic), "%s%08x%08x",
+             AXIS_MQTT_ALIVE_TOPIC, (unsigned) ngx_random(),
+             (unsigned) ngx_random());
 
     for (i = 0; i < b->ndevices; i++) {
         d = &b->devices[i];
@@ -605,14 +614,21 @@ axis_mqtt_bridge_run(axis_mqtt_bridge_t *b, axis_mqtt_device_t *d,
             axis_mqtt_mailbox_set_status(d->index, a->value, b->wake_fd);
 
             if (a->value) {
-                /* a new connection: subscribed from nothing */
-                axis_mqtt_bridge_forget(d);
-                axis_mqtt_bridge_subscribe(b, d, d->inbound);
+                /*
+                 * A new connection: everything subscribed (the broker may
+                 * have lost a session it was to keep), and what was
+                 * removed meanwhile from a session it kept unsubscribed.
+                 */
+                if (!axis_mqtt_bridge_kept(d)) {
+                    axis_mqtt_bridge_forget(d);
+                }
+
+                axis_mqtt_bridge_subscribe(b, d, d->inbound, 1);
 
                 /* what the broker retained may be gone: the states again */
                 axis_mqtt_camera_refresh(d->index);
 
-            } else {
+            } else if (!axis_mqtt_bridge_kept(d)) {
                 /* the connection is gone, and with it what it subscribed */
                 axis_mqtt_bridge_forget(d);
             }
@@ -781,27 +797,49 @@ axis_mqtt_bridge_configured(axis_mqtt_bridge_t *b, axis_mqtt_device_t *d)
         return;
     }
 
+    /* the causes logged are the list's: said again for another list */
+    if (!axis_mqtt_inbound_same(d->inbound, next)) {
+        d->inbound_causes.n = 0;
+    }
+
     /* each holder lets go as soon as it holds another: once, then */
     before = d->inbound;
     d->inbound = next;
-    d->inbound_causes.n = 0;
     axis_mqtt_bridge_let_go(d, before);
 
-    if (d->subscribed != NULL) {
-        axis_mqtt_bridge_subscribe(b, d, next);
+    /* a quitting owner's connections are going: left as they are */
+    if (d->client != NULL && axis_mqtt_session_connected(&d->session)
+        && !d->session.stopping)
+    {
+        axis_mqtt_bridge_subscribe(b, d, next, 0);
     }
 }
 
 
-/* the connected client's subscriptions from d->subscribed to "next" */
+/* the broker keeps the client's subscriptions over a loss (cleanSession
+ * false in the configuration the client was made of) */
+
+static ngx_uint_t
+axis_mqtt_bridge_kept(axis_mqtt_device_t *d)
+{
+    return d->session.running != NULL && !d->session.running->clean_session;
+}
+
+
+/*
+ * The connected client's subscriptions from d->subscribed to "next": what
+ * is gone unsubscribed, and what is new or at another QoS subscribed
+ * (all: every topic of "next" subscribed).
+ */
 
 static void
 axis_mqtt_bridge_subscribe(axis_mqtt_bridge_t *b, axis_mqtt_device_t *d,
-    axis_mqtt_inbound_t *next)
+    axis_mqtt_inbound_t *next, ngx_uint_t all)
 {
-    int                         i, rc, sub[AXIS_MQTT_INBOUND_FILTERS_MAX];
+    int                         i, rc, nsub, nunsub;
+    int                         sub[AXIS_MQTT_INBOUND_FILTERS_MAX];
     int                         unsub[AXIS_MQTT_INBOUND_FILTERS_MAX];
-    int                         nsub, nunsub;
+    int                         none[AXIS_MQTT_INBOUND_FILTERS_MAX];
     const char                 *topic;
     axis_mqtt_inbound_t        *before;
     MQTTAsync_responseOptions   resp;
@@ -810,8 +848,11 @@ axis_mqtt_bridge_subscribe(axis_mqtt_bridge_t *b, axis_mqtt_device_t *d,
 
     axis_mqtt_inbound_diff(before, next, sub, &nsub, unsub, &nunsub);
 
+    if (all) {
+        axis_mqtt_inbound_diff(NULL, next, sub, &nsub, none, &i);
+    }
+
     d->subscribed = next;
-    d->round++;
 
     for (i = 0; i < nunsub; i++) {
         topic = before->entries[unsub[i]].topic;
@@ -826,9 +867,8 @@ axis_mqtt_bridge_subscribe(axis_mqtt_bridge_t *b, axis_mqtt_device_t *d,
         resp = (MQTTAsync_responseOptions)
                    MQTTAsync_responseOptions_initializer;
         resp.onFailure = axis_mqtt_paho_on_subscribe_failure;
-        resp.context = axis_mqtt_subscribe_context(d->index,
-                                                   d->session.generation,
-                                                   d->round, sub[i]);
+        resp.context = axis_mqtt_subscribe_context(
+                           d->index, axis_mqtt_inbound_hash(topic));
 
         rc = MQTTAsync_subscribe(d->client, topic,
                                  axis_mqtt_inbound_qos(next, sub[i]), &resp);
@@ -892,8 +932,9 @@ axis_mqtt_bridge_receive(axis_mqtt_bridge_t *b, axis_mqtt_mail_t *mail)
         next = m->next;
         d = &b->devices[m->dev];
 
-        if (m->generation == d->session.generation
-            && d->subscribed != NULL)
+        /* decided by the list as saved: a topic removed drives nothing */
+        if (m->generation == d->session.generation && d->inbound != NULL
+            && !d->session.stopping)
         {
             axis_mqtt_bridge_drive(b, d, m);
         }
@@ -911,7 +952,7 @@ axis_mqtt_bridge_drive(axis_mqtt_bridge_t *b, axis_mqtt_device_t *d,
 {
     int                   i, n;
     axis_mqtt_drive_t     out[AXIS_MQTT_INBOUND_FILTERS_MAX];
-    axis_mqtt_inbound_t  *in = d->subscribed;
+    axis_mqtt_inbound_t  *in = d->inbound;
 
     if (axis_mqtt_inbound_own(in, m->topic)) {
         for (i = 0; i < in->n; i++) {
@@ -952,33 +993,31 @@ axis_mqtt_bridge_drive(axis_mqtt_bridge_t *b, axis_mqtt_device_t *d,
 }
 
 
-/* the broker refused a subscription of the current client's list */
+/* the broker refused a subscription of a topic still in the list */
 
 static void
 axis_mqtt_bridge_refused(axis_mqtt_bridge_t *b, axis_mqtt_refusal_t *r)
 {
+    int                  i;
     axis_mqtt_device_t  *d;
 
     d = &b->devices[r->dev];
+    i = axis_mqtt_inbound_find_hash(d->inbound, r->hash);
 
-    if (r->generation != d->session.generation || d->subscribed == NULL
-        || r->round != d->round % AXIS_MQTT_ROUNDS
-        || r->entry >= (ngx_uint_t) d->subscribed->n)
-    {
-        /* of a client, or of a list, gone since */
+    if (i < 0) {
+        /* of a topic removed since */
         return;
     }
 
     axis_mqtt_bridge_inbound_log(b, d, NGX_LOG_ERR,
                                  "the broker refused the subscription to "
-                                 "\"%s\" (%s)",
-                                 d->subscribed->entries[r->entry].topic,
+                                 "\"%s\" (%s)", d->inbound->entries[i].topic,
                                  r->code == MQTT_BAD_SUBSCRIBE
                                  ? "not allowed" : MQTTAsync_strerror(r->code));
 }
 
 
-/* once per device and cause until the subscriptions are saved again */
+/* once per device and cause until other subscriptions are saved */
 
 static void
 axis_mqtt_bridge_inbound_log(axis_mqtt_bridge_t *b, axis_mqtt_device_t *d,
@@ -1072,7 +1111,8 @@ axis_mqtt_bridge_ask(axis_mqtt_device_t *d)
     resp.onSuccess = axis_mqtt_paho_on_alive;
 
     /* not sent: the session's deadline finds the connection gone */
-    (void) MQTTAsync_unsubscribe(d->client, AXIS_MQTT_ALIVE_TOPIC, &resp);
+    (void) MQTTAsync_unsubscribe(d->client, axis_mqtt_bridge.alive_topic,
+                                 &resp);
 }
 
 

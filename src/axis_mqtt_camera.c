@@ -175,6 +175,7 @@ axis_mqtt_camera_start(axis_mqtt_runtime_t *rt, ngx_log_t *log)
     }
 
     c->started = 1;
+    axis_mqtt_input_enable();
 
     return NGX_OK;
 }

@@ -268,7 +268,6 @@ static const axis_mqtt_field_t  axis_mqtt_state_fields[] = {
 };
 
 
-static size_t axis_mqtt_utf8_prefix(const char *s);
 static int axis_mqtt_read_value(const json_t *obj, const char *key,
     const char *where, int required, json_t **value, axis_mqtt_error_t *err);
 static int axis_mqtt_read_string(const json_t *obj, const char *key,
@@ -336,9 +335,7 @@ axis_mqtt_error_set(axis_mqtt_error_t *err, int code, const char *fmt, ...)
 }
 
 
-/* the length of the longest valid UTF-8 prefix of s */
-
-static size_t
+size_t
 axis_mqtt_utf8_prefix(const char *s)
 {
     size_t                i, n, k;

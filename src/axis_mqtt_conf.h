@@ -176,6 +176,10 @@ typedef struct {
 void axis_mqtt_error_set(axis_mqtt_error_t *err, int code, const char *fmt,
     ...);
 
+/* the length of the longest valid UTF-8 prefix of s (a text cut short may
+ * have split a character) */
+size_t axis_mqtt_utf8_prefix(const char *s);
+
 void axis_mqtt_conf_init(axis_mqtt_conf_t *conf, const char *serial);
 
 /*

@@ -4,6 +4,7 @@
  * state, MQTT filter syntax and matching, and a message's decisions.
  */
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -284,6 +285,70 @@ static int
 axis_mqtt_inbound_first(const axis_mqtt_inbound_t *in, int entry)
 {
     return axis_mqtt_inbound_find(in, in->entries[entry].topic) == entry;
+}
+
+
+unsigned
+axis_mqtt_inbound_hash(const char *topic)
+{
+    uint32_t  h = 2166136261u;
+
+    while (*topic != '\0') {
+        h = (h ^ (unsigned char) *topic++) * 16777619u;
+    }
+
+    return h & ((1u << AXIS_MQTT_INBOUND_HASH_BITS) - 1);
+}
+
+
+int
+axis_mqtt_inbound_find_hash(const axis_mqtt_inbound_t *in, unsigned hash)
+{
+    int  i;
+
+    for (i = 0; in != NULL && i < in->n; i++) {
+        if (axis_mqtt_inbound_hash(in->entries[i].topic) == hash) {
+            return i;
+        }
+    }
+
+    return -1;
+}
+
+
+int
+axis_mqtt_inbound_same(const axis_mqtt_inbound_t *a,
+    const axis_mqtt_inbound_t *b)
+{
+    int                               i;
+    const axis_mqtt_inbound_entry_t  *x, *y;
+
+    if (a == NULL || b == NULL || a->n != b->n
+        || a->nown_topics != b->nown_topics
+        || strcmp(a->own_prefix, b->own_prefix) != 0)
+    {
+        return a == b;
+    }
+
+    for (i = 0; i < a->nown_topics; i++) {
+        if (strcmp(a->own_topics[i], b->own_topics[i]) != 0) {
+            return 0;
+        }
+    }
+
+    for (i = 0; i < a->n; i++) {
+        x = &a->entries[i];
+        y = &b->entries[i];
+
+        if (strcmp(x->topic, y->topic) != 0 || x->qos != y->qos
+            || x->is_state_data != y->is_state_data
+            || x->virtual_input != y->virtual_input)
+        {
+            return 0;
+        }
+    }
+
+    return 1;
 }
 
 

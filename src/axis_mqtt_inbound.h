@@ -82,6 +82,19 @@ void axis_mqtt_inbound_diff(const axis_mqtt_inbound_t *before,
     const axis_mqtt_inbound_t *after, int *subscribe, int *nsubscribe,
     int *unsubscribe, int *nunsubscribe);
 
+/*
+ * A subscribed topic's 20-bit hash (FNV-1a), which a subscription's
+ * callback context carries; the entry of the first topic with that hash,
+ * -1: none (a refusal of a topic since removed).
+ */
+#define AXIS_MQTT_INBOUND_HASH_BITS  20
+unsigned axis_mqtt_inbound_hash(const char *topic);
+int axis_mqtt_inbound_find_hash(const axis_mqtt_inbound_t *in, unsigned hash);
+
+/* 1: the two lists ask the same of the same topics, and guard the same */
+int axis_mqtt_inbound_same(const axis_mqtt_inbound_t *a,
+    const axis_mqtt_inbound_t *b);
+
 /* the QoS a topic is subscribed at: the highest of its filters' */
 int axis_mqtt_inbound_qos(const axis_mqtt_inbound_t *in, int entry);
 

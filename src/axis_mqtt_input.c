@@ -59,7 +59,9 @@ typedef struct {
 typedef struct {
     /* the bridge's and the camera thread's, under "lock" */
     pthread_mutex_t           lock;
-    axis_mqtt_input_queue_t  *queues;       /* NULL: not open */
+    axis_mqtt_input_queue_t  *queues;       /* NULL: no camera thread */
+
+    axis_mqtt_input_queue_t  *idle;         /* the queues, until enabled */
 
     /* set before the camera thread starts, then its own */
     ngx_uint_t                ndevices;
@@ -109,11 +111,21 @@ axis_mqtt_input_open(axis_mqtt_runtime_t *rt, CURLM *multi, ngx_log_t *log)
         }
     }
 
-    pthread_mutex_lock(&in->lock);
-    in->queues = calloc(rt->ndevices, sizeof(axis_mqtt_input_queue_t));
-    pthread_mutex_unlock(&in->lock);
+    /* taken by the bridge once the camera thread runs: see enable() */
+    in->idle = calloc(rt->ndevices, sizeof(axis_mqtt_input_queue_t));
 
-    return in->queues ? NGX_OK : NGX_ERROR;
+    return in->idle ? NGX_OK : NGX_ERROR;
+}
+
+
+void
+axis_mqtt_input_enable(void)
+{
+    axis_mqtt_inputs_t  *in = &axis_mqtt_inputs;
+
+    pthread_mutex_lock(&in->lock);
+    in->queues = in->idle;
+    pthread_mutex_unlock(&in->lock);
 }
 
 
@@ -185,14 +197,10 @@ axis_mqtt_input_run(void)
     axis_mqtt_input_queue_t    *q;
     axis_mqtt_input_channel_t  *ch;
 
-    if (in->queues == NULL) {
-        return;
-    }
-
     /* one look under the lock: each free channel's next call */
     pthread_mutex_lock(&in->lock);
 
-    for (i = 0; i < in->ndevices; i++) {
+    for (i = 0; in->queues != NULL && i < in->ndevices; i++) {
         q = &in->queues[i];
         ch = &in->channels[i];
 
@@ -247,6 +255,9 @@ axis_mqtt_input_call(axis_mqtt_inputs_t *in, axis_mqtt_input_channel_t *ch,
     if (curl_multi_add_handle(in->multi, ch->easy) != CURLM_OK) {
         ch->busy = 0;
         axis_mqtt_input_failed(in, ch, "libcurl could not start the call");
+
+        /* the device's next call: at the loop's next turn, now */
+        curl_multi_wakeup(in->multi);
     }
 }
 
@@ -302,12 +313,16 @@ axis_mqtt_input_done(CURL *easy, CURLcode result)
                       ch->call.input, changed ? "changed" : "unchanged");
 
         ch->causes.n = 0;
+    }
 
-        /* a trigger: the input goes back as soon as it went */
-        if (ch->activating && ch->call.drive == AXIS_MQTT_DRIVE_PULSE) {
-            axis_mqtt_input_call(in, ch, 0);
-            return 1;
-        }
+    /*
+     * A trigger: the input goes back as soon as it went, and also after
+     * a failed activate (the camera may have acted on it all the same,
+     * say before a timeout).
+     */
+    if (ch->activating && ch->call.drive == AXIS_MQTT_DRIVE_PULSE) {
+        axis_mqtt_input_call(in, ch, 0);
+        return 1;
     }
 
     /* the device's next call, if one waits */

@@ -31,6 +31,8 @@
 /* the event loop, before the camera thread starts; NGX_ERROR: no memory */
 ngx_int_t axis_mqtt_input_open(axis_mqtt_runtime_t *rt, CURLM *multi,
     ngx_log_t *log);
+/* ... and once it runs: calls are taken from now on */
+void axis_mqtt_input_enable(void);
 
 /*
  * Any thread: a call (an axis_mqtt_drive_e of virtual input 1..32) for

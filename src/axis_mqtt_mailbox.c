@@ -428,6 +428,9 @@ axis_mqtt_mailbox_set_cause(ngx_uint_t dev, const char *cause,
 
     st = &mb->statuses[dev];
     ngx_cpystrn((u_char *) st->cause, (u_char *) cause, sizeof(st->cause));
+
+    /* cut short, a character may have been split: the answer is JSON */
+    st->cause[axis_mqtt_utf8_prefix(st->cause)] = '\0';
     st->cause_at = (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
     mb->status_set[dev] = 1;
     axis_mqtt_mailbox_wake(wake_fd);
@@ -613,7 +616,6 @@ void
 axis_mqtt_paho_on_subscribe_failure(void *context,
     MQTTAsync_failureData *data)
 {
-    uintptr_t             rest;
     axis_mqtt_refusal_t  *r;
     axis_mqtt_mailbox_t  *mb = &axis_mqtt_mailbox;
 
@@ -622,11 +624,7 @@ axis_mqtt_paho_on_subscribe_failure(void *context,
     if (mb->nrefusals < mb->capacity) {
         r = &mb->refusals[mb->nrefusals++];
         r->dev = (uintptr_t) context % AXIS_MQTT_DEVICES_MAX;
-        rest = (uintptr_t) context / AXIS_MQTT_DEVICES_MAX;
-        r->entry = rest % AXIS_MQTT_INBOUND_FILTERS_MAX;
-        rest /= AXIS_MQTT_INBOUND_FILTERS_MAX;
-        r->round = rest % AXIS_MQTT_ROUNDS;
-        r->generation = rest / AXIS_MQTT_ROUNDS;
+        r->hash = (uintptr_t) context / AXIS_MQTT_DEVICES_MAX;
         r->code = data ? data->code : MQTTASYNC_FAILURE;
 
     } else {

@@ -38,15 +38,12 @@
     ((void *) (uintptr_t) ((generation) * AXIS_MQTT_DEVICES_MAX + (dev)))
 
 /*
- * A subscription's: also the entry subscribed, and the round of the
- * device's subscriptions it belongs to (which of its lists the entry is
- * of), modulo AXIS_MQTT_ROUNDS.
+ * A subscription's: its device and its topic's hash
+ * (axis_mqtt_inbound_hash()), no generation: a refusal is the broker's
+ * word on a topic, whichever client asked.  32 bits are enough.
  */
-#define AXIS_MQTT_ROUNDS  256
-#define axis_mqtt_subscribe_context(dev, generation, round, entry)            \
-    axis_mqtt_context(dev, (((generation) * AXIS_MQTT_ROUNDS                  \
-                             + (round) % AXIS_MQTT_ROUNDS)                    \
-                            * AXIS_MQTT_INBOUND_FILTERS_MAX + (entry)))
+#define axis_mqtt_subscribe_context(dev, hash)                                \
+    ((void *) (uintptr_t) ((hash) * AXIS_MQTT_DEVICES_MAX + (dev)))
 
 
 /* what Paho said about a client: a session's input (IN_CONNECTED ...) */
@@ -103,9 +100,7 @@ struct axis_mqtt_incoming_s {
 /* the broker refused a subscription (its SUBACK said 0x80, or it failed) */
 typedef struct {
     ngx_uint_t               dev;
-    uint64_t                 generation;
-    ngx_uint_t               round;
-    ngx_uint_t               entry;
+    unsigned                 hash;          /* the topic's */
     int                      code;
 } axis_mqtt_refusal_t;
 

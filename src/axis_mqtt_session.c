@@ -264,6 +264,7 @@ axis_mqtt_session_conf(const axis_mqtt_state_t *state)
     c->announce = state->conf.connect_message.configured;
     c->farewell = state->conf.disconnect_message.configured;
     c->auto_reconnect = state->conf.auto_reconnect;
+    c->clean_session = state->conf.clean_session;
     c->keep_alive_interval = state->conf.keep_alive_interval;
 
     axis_mqtt_state_pack(state, &c->packed);

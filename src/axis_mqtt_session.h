@@ -99,6 +99,8 @@ typedef struct {
     int                        announce;        /* a connect message */
     int                        farewell;        /* a disconnect message */
     int                        auto_reconnect;
+    int                        clean_session;   /* the broker forgets the
+                                                   subscriptions on a loss */
     int                        keep_alive_interval;
     char                      *uri;             /* in the same allocation */
     axis_mqtt_packed_t         packed;          /* allocated to its length */

@@ -97,12 +97,18 @@ axis_mqtt_vapix_error(xmlNode *error, char *buf, size_t size)
     description = general ? axis_mqtt_vapix_text(general, "ErrorDescription")
                           : NULL;
 
+    /* camera text: the first line of each */
+    if (description != NULL) {
+        description[strcspn((char *) description, "\r\n")] = '\0';
+    }
+
+    if (code != NULL) {
+        code[strcspn((char *) code, "\r\n")] = '\0';
+    }
+
     snprintf(buf, size, "the camera refused: %.120s (error %.16s)",
              description ? (const char *) description : "no description",
              code ? (const char *) code : "unknown");
-
-    /* a description is camera text: one line of it */
-    buf[strcspn(buf, "\r\n")] = '\0';
 
     xmlFree(code);
     xmlFree(description);

@@ -284,18 +284,66 @@ ok(wait_until(sub { log_count(qr/device $SC: mqttFilterList\[0\] drives virtual 
 my $n12 = () = input_calls($camA, 12);
 camera_post($camA, '/test/inputfault', { count => 2, status => 200 });
 publish('site/new', 'a');
-publish('site/new', 'b');
 wait_input_calls($camA, 12, $n12 + 2);
 ok(wait_until(sub { log_count(qr/device $SA: virtual input 12 not driven: the camera answered HTTP 200 to activate.cgi of virtual input 12: the camera refused: Camera busy \(error 10\)/) == 1 }),
    'the camera\'s Error answer is logged, once') or diag(error_log_text($h));
 publish('site/new', 'c');
 @calls = wait_input_calls($camA, 12, $n12 + 4);
-is_deeply([ @calls[$n12 .. $#calls] ], [ map { [ $_, 12 ] } qw(activate activate activate deactivate) ],
-          'two refused activates (no deactivate after them), then the next message is driven');
+is_deeply([ @calls[$n12 .. $#calls] ], [ map { [ $_, 12 ] } qw(activate deactivate activate deactivate) ],
+          'a refused trigger still sends its deactivate; the next message is driven');
 camera_post($camA, '/test/inputfault', { count => 1, status => 500 });
 publish('site/new', 'd');
 ok(wait_until(sub { log_count(qr/virtual input 12 not driven: the camera answered HTTP 500/) == 1 }),
    'an HTTP error is logged');
+
+# ------------------------------------------- a subscription the broker refuses
+
+# mosquitto's dynamic security plugin refuses a SUBSCRIBE with 0x80 (an
+# acl_file never refuses one: it only withholds the messages)
+open my $acl, '>', "$dir/dynsec.json" or die;
+print $acl JSON::PP->new->encode({
+    defaultACLAccess => { publishClientSend => $T, publishClientReceive => $T,
+                          subscribe => $T, unsubscribe => $T },
+    clients => [], anonymousGroup => 'anonymous',
+    groups => [ { groupname => 'anonymous', roles => [ { rolename => 'no-secrets' } ] } ],
+    roles => [ { rolename => 'no-secrets',
+                 acls => [ { acltype => 'subscribePattern', topic => 'secret/#',
+                             priority => 1, allow => $F } ] } ] });
+close $acl;
+my ($dynsec) = glob('/usr/lib/*/mosquitto_dynamic_security.so');    # Debian's mosquitto
+my $acl_broker = start_mosquitto(config =>
+    "plugin $dynsec\nplugin_opt_config_file $dir/dynsec.json");
+call($port_c, 'client', 'configureClient',
+     { server => { protocol => 'tcp', host => '127.0.0.1', port => $acl_broker->{port} },
+       clientId => 'dev-c' }, '1.0');
+ok(wait_until(sub { connected($port_c) }), 'device C connected to a broker with an ACL');
+subscribe($port_c, { topicFilter => 'site/door/10', virtualInput => 2 },
+          { topicFilter => 'secret/x', virtualInput => 3 });
+ok(wait_until(sub { log_count(qr/device $SC: the broker refused the subscription to "secret\/x" \(not allowed\)/) == 1 }),
+   'a subscription the broker refuses (SUBACK 0x80) is logged with its topic')
+    or diag(mosquitto_log($acl_broker));
+is(log_count(qr/device $SC: the broker refused the subscription to "site/), 0,
+   '... and only that one');
+
+# ------------------------------- a session the broker keeps (cleanSession false)
+
+call($port_b, 'client', 'configureClient',
+     { server => { protocol => 'tcp', host => '127.0.0.1', port => $b->{port} },
+       clientId => 'dev-b', cleanSession => $F }, '1.0');
+ok(wait_until(sub { connected($port_b) }), 'device B reconnected, cleanSession false');
+subscribe($port_b, { topicFilter => 'site/door/10', isStateData => $T, virtualInput => 4 },
+          { topicFilter => 'gone/b', virtualInput => 5 });
+ok(wait_until(sub { grep { $_ eq 'gone/b q0' } subscribes_seen('dev-b') }), 'subscribed to gone/b');
+stop_mosquitto($b);
+ok(wait_until(sub { !connected($port_b) }), 'the broker is away');
+subscribe($port_b, { topicFilter => 'site/door/10', isStateData => $T, virtualInput => 4 });
+$b = start_mosquitto(port => $b->{port});
+ok(wait_until(sub { connected($port_b) }, 15), 'device B is back');
+ok(wait_until(sub { mosquitto_log($b) =~ /\bdev-b gone\/b\b/ }),
+   'the filter removed while away is unsubscribed from the session the broker kept')
+    or diag(mosquitto_log($b));
+ok((grep { $_ eq 'site/door/10 q0' } subscribes_seen('dev-b')),
+   '... and the list subscribed again (the broker may have lost the session)');
 
 # ----------------------------------------- the broker restarts; nginx reloads
 
