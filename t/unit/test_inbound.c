@@ -367,6 +367,26 @@ test_inbound_subscriptions_and_diff(void **unused)
     assert_int_equal(nsub, 0);
     assert_int_equal(nunsub, 3);
 
+    /* a refusal names a topic by its hash: found while it is listed */
+    assert_true(axis_mqtt_inbound_hash("x/#")
+                < (1u << AXIS_MQTT_INBOUND_HASH_BITS));
+    assert_int_equal(axis_mqtt_inbound_find_hash(b,
+                         axis_mqtt_inbound_hash("new")), 2);
+    assert_int_equal(axis_mqtt_inbound_find_hash(b,
+                         axis_mqtt_inbound_hash("gone")), -1);
+    assert_int_equal(axis_mqtt_inbound_find_hash(NULL, 0), -1);
+
+    /* the same list, made again, is the same; another is not */
+    off = t_inbound(state, "{\"mqttFilterList\":["
+                    "{\"topicFilter\":\"door\",\"useDeviceTopicPrefix\":true,"
+                    "\"virtualInput\":4},"
+                    "{\"topicFilter\":\"x/#\",\"qos\":1},"
+                    "{\"topicFilter\":\"new\"}]}");
+    assert_true(axis_mqtt_inbound_same(b, off));
+    assert_false(axis_mqtt_inbound_same(a, b));
+    assert_false(axis_mqtt_inbound_same(NULL, b));
+    free(off);
+
     /* an inactive client subscribes to nothing */
     state->active = 0;
     off = axis_mqtt_inbound_make(state);
