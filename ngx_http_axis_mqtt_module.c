@@ -119,6 +119,8 @@ static ngx_int_t ngx_http_axis_mqtt_send_saved(ngx_http_request_t *r,
     axis_mqtt_request_t *api);
 static ngx_int_t ngx_http_axis_mqtt_send_diagnostics(ngx_http_request_t *r,
     axis_mqtt_request_t *api);
+static ngx_uint_t ngx_http_axis_mqtt_connected(ngx_http_request_t *r,
+    axis_mqtt_shm_ctx_t *shm, ngx_uint_t connected);
 static axis_mqtt_shm_ctx_t *ngx_http_axis_mqtt_shm(ngx_http_request_t *r,
     ngx_uint_t *dev);
 
@@ -661,17 +663,30 @@ static ngx_int_t
 ngx_http_axis_mqtt_send_saved(ngx_http_request_t *r, axis_mqtt_request_t *api)
 {
     uint64_t              version;
-    ngx_uint_t            dev, connected;
+    ngx_uint_t            dev;
     axis_mqtt_shm_ctx_t  *shm;
 
     shm = ngx_http_axis_mqtt_shm(r, &dev);
 
-    axis_mqtt_shm_saved(shm, dev, &ngx_http_axis_mqtt_state, &version,
-                        &connected);
+    axis_mqtt_shm_saved(shm, dev, &ngx_http_axis_mqtt_state, &version);
 
+    /* the publication's and the subscriptions' answers: no connection */
     return axis_mqtt_http_send_json(r, axis_mqtt_response(api, NULL,
                                                 &ngx_http_axis_mqtt_state,
-                                                connected));
+                                                0));
+}
+
+
+/*
+ * A device is never reported connected by an owner that died: its lock,
+ * checked here, goes with it (the zone's "connected" may not have).
+ */
+
+static ngx_uint_t
+ngx_http_axis_mqtt_connected(ngx_http_request_t *r, axis_mqtt_shm_ctx_t *shm,
+    ngx_uint_t connected)
+{
+    return connected && axis_mqtt_owner_alive(shm, r->connection->log);
 }
 
 
@@ -681,18 +696,17 @@ static ngx_int_t
 ngx_http_axis_mqtt_send_diagnostics(ngx_http_request_t *r,
     axis_mqtt_request_t *api)
 {
-    uint64_t              version;
-    ngx_uint_t            dev, connected;
+    ngx_uint_t            dev, active;
     axis_mqtt_status_t    status;
     axis_mqtt_shm_ctx_t  *shm;
 
     shm = ngx_http_axis_mqtt_shm(r, &dev);
 
-    axis_mqtt_shm_saved(shm, dev, &ngx_http_axis_mqtt_state, &version,
-                        &connected);
-    axis_mqtt_shm_connection(shm, dev, &status);
+    axis_mqtt_shm_connection(shm, dev, &status, &active);
 
-    if (status.connected && !axis_mqtt_owner_alive(shm, r->connection->log)) {
+    if (status.connected
+        && !ngx_http_axis_mqtt_connected(r, shm, status.connected))
+    {
         status.connected = 0;
         ngx_cpystrn((u_char *) status.cause,
                     (u_char *) "the process that held the MQTT clients "
@@ -702,8 +716,8 @@ ngx_http_axis_mqtt_send_diagnostics(ngx_http_request_t *r,
     }
 
     return axis_mqtt_http_send_json(r, axis_mqtt_response_with(api, NULL,
-               axis_mqtt_diagnostics_json(ngx_http_axis_mqtt_state.active,
-                                          status.connected, status.cause,
+               axis_mqtt_diagnostics_json(active, status.connected,
+                                          status.cause,
                                           status.cause_at)));
 }
 
@@ -717,7 +731,7 @@ static char *
 ngx_http_axis_mqtt_status(ngx_http_request_t *r)
 {
     uint64_t                            version;
-    ngx_uint_t                          dev, connected, saved_connected;
+    ngx_uint_t                          dev, connected;
     axis_mqtt_shm_ctx_t                *shm;
     ngx_http_axis_mqtt_status_cache_t  *cache;
 
@@ -737,16 +751,13 @@ ngx_http_axis_mqtt_status(ngx_http_request_t *r)
 
     axis_mqtt_shm_status(shm, dev, &version, &connected);
 
-    if (connected && !axis_mqtt_owner_alive(shm, r->connection->log)) {
-        connected = 0;
-    }
+    connected = ngx_http_axis_mqtt_connected(r, shm, connected);
 
     if (cache->data == NULL || cache->data_version != version
         || cache->data_connected != connected)
     {
         /* the state as it is now (it may be newer than "version" by now) */
-        axis_mqtt_shm_saved(shm, dev, &ngx_http_axis_mqtt_state, &version,
-                            &saved_connected);
+        axis_mqtt_shm_saved(shm, dev, &ngx_http_axis_mqtt_state, &version);
 
         free(cache->data);
 

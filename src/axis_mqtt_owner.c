@@ -115,7 +115,7 @@ axis_mqtt_owner_acquire(axis_mqtt_owner_t *own)
     char        path[NGX_MAX_PATH];
     uint64_t    version;
     ngx_err_t   err;
-    ngx_uint_t  i, connected;
+    ngx_uint_t  i;
 
     if (own->lock_fd == NGX_INVALID_FILE) {
         axis_mqtt_owner_path(own->shm, AXIS_MQTT_OWNER_LOCK, path,
@@ -173,8 +173,7 @@ axis_mqtt_owner_acquire(axis_mqtt_owner_t *own)
     }
 
     for (i = 0; i < own->shm->rt->ndevices; i++) {
-        axis_mqtt_shm_saved(own->shm, i, &own->command, &version,
-                            &connected);
+        axis_mqtt_shm_saved(own->shm, i, &own->command, &version);
         axis_mqtt_bridge_apply(i, &own->command);
         axis_mqtt_camera_apply(i, &own->command);
     }
@@ -284,18 +283,24 @@ axis_mqtt_owner_run_commands(axis_mqtt_owner_t *own)
 
     for (i = 0; i < rt->ndevices; i++) {
 
-        while (own->submitted[i]
-               && axis_mqtt_shm_take(own->shm, i, &own->command, &seq,
-                                     &submitter)
-                  == NGX_OK)
-        {
+        for ( ;; ) {
             err.code = AXIS_MQTT_OK;
             err.message[0] = '\0';
 
+            if (!own->submitted[i]
+                || axis_mqtt_shm_take(own->shm, i, &own->command, &seq,
+                                      &submitter, &err)
+                   != NGX_OK)
+            {
+                break;
+            }
+
             /* a failure's cause is logged by the worker that answers it */
-            (void) axis_mqtt_store_save(rt->state_dir,
-                                        rt->devices[i].store_name,
-                                        &own->command, &err);
+            if (err.code == AXIS_MQTT_OK) {
+                (void) axis_mqtt_store_save(rt->state_dir,
+                                            rt->devices[i].store_name,
+                                            &own->command, &err);
+            }
 
             axis_mqtt_shm_complete(own->shm, i, seq, &own->command, &err);
             axis_mqtt_waiter_notify(rt->state_dir, submitter);

@@ -214,6 +214,7 @@ axis_mqtt_shm_load(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev, ngx_log_t *log)
     }
 
     axis_mqtt_state_pack(state, &ctx->sh->devices[dev].saved);
+    ctx->sh->devices[dev].active = state->active;
 }
 
 
@@ -234,7 +235,7 @@ axis_mqtt_shm_status(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
 
 void
 axis_mqtt_shm_saved(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
-    axis_mqtt_state_t *state, uint64_t *version, ngx_uint_t *connected)
+    axis_mqtt_state_t *state, uint64_t *version)
 {
     axis_mqtt_shm_device_t  *d = &ctx->sh->devices[dev];
 
@@ -243,7 +244,6 @@ axis_mqtt_shm_saved(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
 
     axis_mqtt_packed_copy(&axis_mqtt_shm_copy, &d->saved);
     *version = d->version;
-    *connected = d->status.connected;
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
 
@@ -284,7 +284,13 @@ static int
 axis_mqtt_shm_apply(axis_mqtt_shm_device_t *d, const axis_mqtt_request_t *req,
     axis_mqtt_error_t *err)
 {
-    axis_mqtt_shm_unpack(d, &axis_mqtt_shm_current, &d->saved);
+    /* a broken zone: refused, not applied to defaults and saved */
+    if (axis_mqtt_state_unpack(&axis_mqtt_shm_current, &d->saved) != 0) {
+        axis_mqtt_error_set(err, AXIS_MQTT_ERR_INTERNAL,
+                            "Internal error: the shared zone holds a broken "
+                            "state");
+        return -1;
+    }
 
     if (axis_mqtt_request_apply(req, &axis_mqtt_shm_current,
                                 &axis_mqtt_shm_next, err)
@@ -381,7 +387,8 @@ axis_mqtt_shm_submitted(axis_mqtt_shm_ctx_t *ctx, u_char *marks)
 
 ngx_int_t
 axis_mqtt_shm_take(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
-    axis_mqtt_state_t *state, uint64_t *seq, ngx_pid_t *submitter)
+    axis_mqtt_state_t *state, uint64_t *seq, ngx_pid_t *submitter,
+    axis_mqtt_error_t *err)
 {
     ngx_int_t                rc;
     axis_mqtt_shm_device_t  *d = &ctx->sh->devices[dev];
@@ -401,8 +408,12 @@ axis_mqtt_shm_take(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
 
-    if (rc == NGX_OK) {
-        axis_mqtt_shm_unpack(d, state, &axis_mqtt_shm_copy);
+    if (rc == NGX_OK && axis_mqtt_state_unpack(state, &axis_mqtt_shm_copy)
+                        != 0)
+    {
+        axis_mqtt_error_set(err, AXIS_MQTT_ERR_INTERNAL,
+                            "Internal error: the shared zone holds a broken "
+                            "state");
     }
 
     return rc;
@@ -420,6 +431,7 @@ axis_mqtt_shm_complete(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
 
     if (err->code == AXIS_MQTT_OK) {
         axis_mqtt_state_pack(state, &d->saved);
+        d->active = state->active;
         d->version++;
     }
 
@@ -479,11 +491,12 @@ axis_mqtt_shm_set_status(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
 
 void
 axis_mqtt_shm_connection(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
-    axis_mqtt_status_t *status)
+    axis_mqtt_status_t *status, ngx_uint_t *active)
 {
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
     *status = ctx->sh->devices[dev].status;
+    *active = ctx->sh->devices[dev].active;
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
 }
@@ -491,7 +504,8 @@ axis_mqtt_shm_connection(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
 
 /*
  * Only this file packs into the zone, so a state that does not unpack is
- * a broken zone: said loudly, and the device's defaults stand in.
+ * a broken zone: said loudly, and for a reader the device's defaults
+ * stand in (a write refuses it instead: see apply() and take()).
  */
 
 static void

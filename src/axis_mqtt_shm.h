@@ -62,6 +62,7 @@ typedef struct {
     uint64_t                 taken;         /* the owner is saving it */
     uint64_t                 completed;
     axis_mqtt_status_t       status;        /* the connection */
+    ngx_uint_t               active;        /* saved's, set with it */
     axis_mqtt_shm_result_t   results[AXIS_MQTT_SHM_RESULTS];
 
     /*
@@ -116,9 +117,9 @@ ngx_shm_zone_t *axis_mqtt_shm_add(ngx_conf_t *cf, void *tag,
 /* the version of a device's saved state, and its connection */
 void axis_mqtt_shm_status(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
     uint64_t *version, ngx_uint_t *connected);
-/* a device's saved state, its version and its connection */
+/* a device's saved state and its version */
 void axis_mqtt_shm_saved(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
-    axis_mqtt_state_t *state, uint64_t *version, ngx_uint_t *connected);
+    axis_mqtt_state_t *state, uint64_t *version);
 
 /* worker side: NGX_OK submitted, NGX_BUSY slot taken, NGX_DECLINED err */
 ngx_int_t axis_mqtt_shm_submit(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
@@ -132,18 +133,23 @@ ngx_int_t axis_mqtt_shm_withdraw(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
 
 /* owner side: which devices have a command to save (marks[dev]), how many */
 ngx_uint_t axis_mqtt_shm_submitted(axis_mqtt_shm_ctx_t *ctx, u_char *marks);
-/* owner side: NGX_OK a command to save was copied out, NGX_DONE none */
+/*
+ * owner side: NGX_OK a command was copied out (err set if it does not
+ * unpack: a broken zone, then nothing is to be saved), NGX_DONE none
+ */
 ngx_int_t axis_mqtt_shm_take(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
-    axis_mqtt_state_t *state, uint64_t *seq, ngx_pid_t *submitter);
+    axis_mqtt_state_t *state, uint64_t *seq, ngx_pid_t *submitter,
+    axis_mqtt_error_t *err);
 void axis_mqtt_shm_complete(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
     uint64_t seq, const axis_mqtt_state_t *state,
     const axis_mqtt_error_t *err);
 void axis_mqtt_shm_set_owner(axis_mqtt_shm_ctx_t *ctx, ngx_pid_t pid);
 void axis_mqtt_shm_set_status(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
     const axis_mqtt_status_t *status);
-/* a device's connection and its cause, as published */
+/* a device's connection and its cause, as published, and whether its
+ * saved state is active */
 void axis_mqtt_shm_connection(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
-    axis_mqtt_status_t *status);
+    axis_mqtt_status_t *status, ngx_uint_t *active);
 
 
 #endif /* _AXIS_MQTT_SHM_H_INCLUDED_ */
