@@ -54,15 +54,14 @@ typedef struct {
     json_t                  *method_name;
     char                    *envelope;      /* made on first need */
 
-    /* configureClient: the validated new configuration */
-    axis_mqtt_conf_t         conf;
     int                      keep_password;
 
-    /* configureEventPublication: the validated new publication */
-    axis_mqtt_event_conf_t   events;
-
-    /* configureMqttSubscription: the validated new subscriptions */
-    axis_mqtt_inbound_conf_t inbound;
+    /* what a write method validated: one of them, its method's */
+    union {
+        axis_mqtt_conf_t          conf;         /* configureClient */
+        axis_mqtt_event_conf_t    events;       /* configureEventPublication */
+        axis_mqtt_inbound_conf_t  inbound;      /* configureMqttSubscription */
+    };
 } axis_mqtt_request_t;
 
 

@@ -21,9 +21,7 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 
-#include <dlfcn.h>
 #include <pthread.h>
-#include <signal.h>
 
 #include <MQTTAsync.h>
 #include <jansson.h>
@@ -37,6 +35,7 @@
 #include "axis_mqtt_message.h"
 #include "axis_mqtt_paho.h"
 #include "axis_mqtt_session.h"
+#include "axis_mqtt_thread.h"
 
 
 #define AXIS_MQTT_JOIN_WAIT        3
@@ -112,7 +111,6 @@ typedef struct {
 
 
 static ngx_int_t axis_mqtt_bridge_alloc(axis_mqtt_bridge_t *b);
-static void axis_mqtt_bridge_pin(void);
 static void *axis_mqtt_bridge_main(void *data);
 static ngx_msec_t axis_mqtt_bridge_next_timer(axis_mqtt_bridge_t *b);
 static ngx_uint_t axis_mqtt_bridge_done(axis_mqtt_bridge_t *b);
@@ -170,7 +168,6 @@ axis_mqtt_bridge_start(axis_mqtt_shm_ctx_t *shm, ngx_fd_t wake_fd,
     ngx_log_t *log)
 {
     int                      err;
-    sigset_t                 all, saved;
     axis_mqtt_bridge_t      *b = &axis_mqtt_bridge;
     MQTTAsync_init_options   init = MQTTAsync_init_options_initializer;
 
@@ -203,12 +200,7 @@ axis_mqtt_bridge_start(axis_mqtt_shm_ctx_t *shm, ngx_fd_t wake_fd,
     }
 
     /* the thread, and Paho's threads it starts, leave signals to nginx */
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &saved);
-
-    err = pthread_create(&b->thread, NULL, axis_mqtt_bridge_main, b);
-
-    pthread_sigmask(SIG_SETMASK, &saved, NULL);
+    err = axis_mqtt_thread_start(&b->thread, axis_mqtt_bridge_main, b);
 
     if (err != 0) {
         ngx_log_error(NGX_LOG_ALERT, log, err,
@@ -308,8 +300,6 @@ axis_mqtt_bridge_stopped(void)
 void
 axis_mqtt_bridge_join(void)
 {
-    int                  err;
-    struct timespec      deadline;
     axis_mqtt_bridge_t  *b = &axis_mqtt_bridge;
 
     if (!b->started) {
@@ -318,38 +308,11 @@ axis_mqtt_bridge_join(void)
 
     axis_mqtt_bridge_stop();
 
-    /* bounded: a Paho call stuck in the network does not keep us */
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += AXIS_MQTT_JOIN_WAIT;
-
-    err = pthread_timedjoin_np(b->thread, NULL, &deadline);
-
-    if (err != 0) {
-        ngx_log_error(NGX_LOG_WARN, b->log, err,
-                      "axis_mqtt: the MQTT client did not stop in %d s",
-                      AXIS_MQTT_JOIN_WAIT);
-
-        /*
-         * Its threads run on while the process exits: the module's code
-         * and Paho's must not be unloaded under them.
-         */
-        axis_mqtt_bridge_pin();
-    }
+    /* a Paho call stuck in the network does not keep us */
+    (void) axis_mqtt_thread_join(b->thread, AXIS_MQTT_JOIN_WAIT, b->log,
+                                 "the MQTT client");
 
     b->started = 0;
-}
-
-
-static void
-axis_mqtt_bridge_pin(void)
-{
-    Dl_info  info;
-
-    if (dladdr((void *) axis_mqtt_bridge_pin, &info) != 0
-        && info.dli_fname != NULL)
-    {
-        (void) dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
-    }
 }
 
 
@@ -954,7 +917,10 @@ axis_mqtt_bridge_drive(axis_mqtt_bridge_t *b, axis_mqtt_device_t *d,
     axis_mqtt_drive_t     out[AXIS_MQTT_INBOUND_FILTERS_MAX];
     axis_mqtt_inbound_t  *in = d->inbound;
 
-    if (axis_mqtt_inbound_own(in, m->topic)) {
+    n = axis_mqtt_inbound_decide(in, m->topic, m->payload, m->len, out);
+
+    /* nothing decided on one of the device's own topics: the loop guard */
+    if (n == 0 && axis_mqtt_inbound_own(in, m->topic)) {
         for (i = 0; i < in->n; i++) {
             if (axis_mqtt_inbound_match(in->entries[i].topic, m->topic)) {
                 axis_mqtt_bridge_inbound_log(b, d, NGX_LOG_WARN,
@@ -966,8 +932,6 @@ axis_mqtt_bridge_drive(axis_mqtt_bridge_t *b, axis_mqtt_device_t *d,
 
         return;
     }
-
-    n = axis_mqtt_inbound_decide(in, m->topic, m->payload, m->len, out);
 
     for (i = 0; i < n; i++) {
 

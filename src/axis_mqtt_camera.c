@@ -20,7 +20,6 @@
 #include <ngx_core.h>
 
 #include <pthread.h>
-#include <signal.h>
 
 #include <curl/curl.h>
 
@@ -32,6 +31,7 @@
 #include "axis_mqtt_mailbox.h"
 #include "axis_mqtt_onvif.h"
 #include "axis_mqtt_pull.h"
+#include "axis_mqtt_thread.h"
 #include "axis_mqtt_topic.h"
 
 
@@ -109,7 +109,6 @@ ngx_int_t
 axis_mqtt_camera_start(axis_mqtt_runtime_t *rt, ngx_log_t *log)
 {
     int                      err;
-    sigset_t                 all, saved;
     ngx_uint_t               i, n;
     axis_mqtt_camera_t      *c = &axis_mqtt_camera;
     axis_mqtt_camera_dev_t  *d;
@@ -146,14 +145,13 @@ axis_mqtt_camera_start(axis_mqtt_runtime_t *rt, ngx_log_t *log)
         d = &c->devices[i];
         d->index = i;
         d->conf = &rt->devices[i];
-        d->released = 1;
         axis_mqtt_pull_init(&d->pull);
 
+        /* a device without a camera is skipped wherever devices are */
         if (d->conf->camera == NULL) {
             continue;
         }
 
-        d->released = 0;
         d->easy = curl_easy_init();
         d->events = calloc(1, sizeof(axis_mqtt_event_conf_t));
 
@@ -163,12 +161,7 @@ axis_mqtt_camera_start(axis_mqtt_runtime_t *rt, ngx_log_t *log)
     }
 
     /* the thread, and libcurl's resolver threads, leave signals to nginx */
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &saved);
-
-    err = pthread_create(&c->thread, NULL, axis_mqtt_camera_main, c);
-
-    pthread_sigmask(SIG_SETMASK, &saved, NULL);
+    err = axis_mqtt_thread_start(&c->thread, axis_mqtt_camera_main, c);
 
     if (err != 0) {
         return NGX_ERROR;
@@ -247,8 +240,6 @@ axis_mqtt_camera_stop(void)
 void
 axis_mqtt_camera_join(void)
 {
-    int                  err;
-    struct timespec      deadline;
     axis_mqtt_camera_t  *c = &axis_mqtt_camera;
 
     if (!c->started) {
@@ -257,15 +248,11 @@ axis_mqtt_camera_join(void)
 
     axis_mqtt_camera_stop();
 
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += AXIS_MQTT_CAMERA_JOIN_WAIT;
-
-    err = pthread_timedjoin_np(c->thread, NULL, &deadline);
-
-    if (err != 0) {
-        ngx_log_error(NGX_LOG_WARN, c->log, err,
-                      "axis_mqtt: the camera thread did not stop in %d s",
-                      AXIS_MQTT_CAMERA_JOIN_WAIT);
+    if (axis_mqtt_thread_join(c->thread, AXIS_MQTT_CAMERA_JOIN_WAIT, c->log,
+                              "the camera thread")
+        != NGX_OK)
+    {
+        /* still running: its state stays as it is */
         return;
     }
 

@@ -160,7 +160,7 @@ typedef struct {
 
 /*
  * A state as it is kept: without the unused bytes of its strings (a
- * state is 15 KB, a packed one mostly a few hundred bytes).  Its bytes
+ * state is 88 KB, a packed one mostly a few hundred bytes).  Its bytes
  * are those of one state only, so two packed states are equal when their
  * bytes are.  Kept in a slot of AXIS_MQTT_PACKED_MAX bytes, or allocated
  * to its size (axis_mqtt_state_pack_alloc()).

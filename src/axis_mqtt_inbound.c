@@ -4,7 +4,6 @@
  * state, MQTT filter syntax and matching, and a message's decisions.
  */
 
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 
 #include "axis_mqtt_event_message.h"
 #include "axis_mqtt_inbound.h"
+#include "axis_mqtt_machine.h"
 #include "axis_mqtt_message.h"
 
 
@@ -291,13 +291,7 @@ axis_mqtt_inbound_first(const axis_mqtt_inbound_t *in, int entry)
 unsigned
 axis_mqtt_inbound_hash(const char *topic)
 {
-    uint32_t  h = 2166136261u;
-
-    while (*topic != '\0') {
-        h = (h ^ (unsigned char) *topic++) * 16777619u;
-    }
-
-    return h & ((1u << AXIS_MQTT_INBOUND_HASH_BITS) - 1);
+    return axis_mqtt_fnv1a(topic) & ((1u << AXIS_MQTT_INBOUND_HASH_BITS) - 1);
 }
 
 

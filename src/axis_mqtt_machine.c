@@ -41,10 +41,8 @@ axis_mqtt_causes_new(axis_mqtt_causes_t *causes, const char *cause)
     unsigned  i;
     uint32_t  hash;
 
-    /* FNV-1a: a cause is told from another by its words */
-    for (hash = 2166136261u; *cause; cause++) {
-        hash = (hash ^ (unsigned char) *cause) * 16777619u;
-    }
+    /* a cause is told from another by its words */
+    hash = axis_mqtt_fnv1a(cause);
 
     for (i = 0; i < causes->n; i++) {
         if (causes->hashes[i] == hash) {

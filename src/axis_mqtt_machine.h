@@ -38,6 +38,20 @@ typedef struct {
 } axis_mqtt_causes_t;
 
 
+/* FNV-1a of a text: how a text is told from another by a number */
+static inline uint32_t
+axis_mqtt_fnv1a(const char *s)
+{
+    uint32_t  hash;
+
+    for (hash = 2166136261u; *s != '\0'; s++) {
+        hash = (hash ^ (unsigned char) *s) * 16777619u;
+    }
+
+    return hash;
+}
+
+
 /* appends an action; fmt (may be NULL) makes its text */
 void axis_mqtt_actions_emit(axis_mqtt_actions_t *out, int type, int value,
     const char *fmt, ...)

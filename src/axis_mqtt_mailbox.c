@@ -338,12 +338,15 @@ axis_mqtt_mailbox_state(ngx_uint_t dev, axis_mqtt_state_t *state)
 {
     axis_mqtt_mailbox_t  *mb = &axis_mqtt_mailbox;
 
+    /* the bridge thread's: the bytes under the lock, unpacked after it */
+    static axis_mqtt_packed_t  copy;
+
     pthread_mutex_lock(&mb->lock);
+    axis_mqtt_packed_copy(&copy, mb->next[dev]);
+    pthread_mutex_unlock(&mb->lock);
 
     /* only apply() packs it */
-    (void) axis_mqtt_state_unpack(state, mb->next[dev]);
-
-    pthread_mutex_unlock(&mb->lock);
+    (void) axis_mqtt_state_unpack(state, &copy);
 }
 
 

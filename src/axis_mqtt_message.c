@@ -58,22 +58,21 @@ axis_mqtt_message_build(axis_mqtt_publication_t *pub,
 
     msg = axis_mqtt_message_of(conf, which);
 
-    if (!msg->configured) {
+    /* the custom topic or the default one, whichever it is */
+    if (!axis_mqtt_message_topic(conf, which, pub->topic, sizeof(pub->topic)))
+    {
         return 0;
     }
 
     if (!msg->use_default) {
         pub->qos = msg->qos;
         pub->retain = msg->retain;
-        memcpy(pub->topic, msg->topic, sizeof(msg->topic));
         memcpy(pub->payload, msg->message, sizeof(msg->message));
         return 1;
     }
 
     pub->qos = 1;
     pub->retain = 1;
-    (void) axis_mqtt_message_topic(conf, which, pub->topic,
-                                   sizeof(pub->topic));
 
     if (which == AXIS_MQTT_LAST_WILL) {
         /* the broker sends it later: no time is known now */

@@ -245,8 +245,7 @@ axis_mqtt_onvif_subscription(const char *xml, size_t len,
 
     resp = axis_mqtt_xml_child(body, "CreatePullPointSubscriptionResponse");
     ref = resp ? axis_mqtt_xml_child(resp, "SubscriptionReference") : NULL;
-    node = ref ? axis_mqtt_xml_child(ref, "Address") : NULL;
-    text = node ? xmlNodeGetContent(node) : NULL;
+    text = ref ? axis_mqtt_xml_text(ref, "Address") : NULL;
 
     /* a pretty-printed answer may put blanks around it */
     address = text ? (char *) text + strspn((char *) text, " \t\r\n")
@@ -365,8 +364,7 @@ axis_mqtt_onvif_child_time(xmlNode *node, const char *name)
     int64_t   t;
     xmlChar  *text;
 
-    node = node ? axis_mqtt_xml_child(node, name) : NULL;
-    text = node ? xmlNodeGetContent(node) : NULL;
+    text = node ? axis_mqtt_xml_text(node, name) : NULL;
     t = text ? axis_mqtt_onvif_time((const char *) text) : -1;
     xmlFree(text);
 
@@ -707,6 +705,17 @@ axis_mqtt_xml_child(xmlNode *node, const char *name)
     }
 
     return NULL;
+}
+
+
+xmlChar *
+axis_mqtt_xml_text(xmlNode *node, const char *name)
+{
+    xmlNode  *child;
+
+    child = axis_mqtt_xml_child(node, name);
+
+    return child ? xmlNodeGetContent(child) : NULL;
 }
 
 

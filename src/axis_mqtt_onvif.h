@@ -154,6 +154,9 @@ struct _xmlNode *axis_mqtt_xml_read(const char *xml, size_t len,
 struct _xmlNode *axis_mqtt_xml_child(struct _xmlNode *node,
     const char *name);
 
+/* that child's text, to be xmlFree()d; NULL: no such child */
+unsigned char *axis_mqtt_xml_text(struct _xmlNode *node, const char *name);
+
 /* "2026-11-29T14:33:21.123Z" (or with an offset): epoch ms; -1: not one */
 int64_t axis_mqtt_onvif_time(const char *s);
 

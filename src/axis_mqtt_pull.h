@@ -3,8 +3,9 @@
  * One device's PullPoint subscription on its camera as a pure state
  * machine, like the broker session (axis_mqtt_session.h): events in (the
  * subscription is wanted or not, a request is done, the timer is due, the
- * owner quits), actions out (create, pull, renew, unsubscribe, log, arm
- * the timer, release).  It owns the phase, the renewal deadline, the
+ * owner quits, the client is back), actions out (create, pull, renew,
+ * unsubscribe, log, release), and a timer the caller reads
+ * (axis_mqtt_pull_timer()).  It owns the phase, the renewal deadline, the
  * back-off after failures and the causes already logged.  No libcurl, no
  * threads, no clock: the caller says what happened and when.
  */

@@ -241,13 +241,23 @@ axis_mqtt_session_conf(const axis_mqtt_state_t *state)
 {
     size_t                     packed;
     char                       uri[AXIS_MQTT_URI_LEN];
-    axis_mqtt_state_t          client;
     axis_mqtt_session_conf_t  *c;
+
+    /*
+     * The caller's thread's alone (the bridge's; a unit test's): a state
+     * is 88 KB, and its event.cgi parts stay the clean device's.
+     */
+    static axis_mqtt_state_t   client;
+    static int                 client_ready;
+
+    if (!client_ready) {
+        axis_mqtt_event_conf_init(&client.events);
+        axis_mqtt_inbound_conf_init(&client.inbound);
+        client_ready = 1;
+    }
 
     client.conf = state->conf;
     client.active = state->active;
-    axis_mqtt_event_conf_init(&client.events);
-    axis_mqtt_inbound_conf_init(&client.inbound);
     state = &client;
 
     axis_mqtt_session_uri(&state->conf, uri, sizeof(uri));

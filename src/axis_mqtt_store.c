@@ -68,7 +68,6 @@ axis_mqtt_store_parse(axis_mqtt_state_t *state, const char *text, size_t len,
 
     /* absent in the files of the versions before the subscriptions */
     inbound = json_object_get(root, "mqttSubscription");
-    axis_mqtt_inbound_conf_init(&state->inbound);
 
     if (inbound != NULL
         && axis_mqtt_inbound_conf_from_json(&state->inbound, inbound, err)

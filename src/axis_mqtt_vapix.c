@@ -20,7 +20,6 @@
 
 
 static void axis_mqtt_vapix_error(xmlNode *error, char *buf, size_t size);
-static xmlChar *axis_mqtt_vapix_text(xmlNode *node, const char *name);
 
 
 void
@@ -57,13 +56,9 @@ axis_mqtt_vapix_answer(const char *xml, size_t len, int *changed, char *buf,
 
     } else if ((node = axis_mqtt_xml_child(root, "Success")) != NULL) {
         /* ActivateSuccess or DeactivateSuccess, with StateChanged */
-        for (child = node->children; child != NULL; child = child->next) {
-            if (child->type == XML_ELEMENT_NODE) {
-                break;
-            }
-        }
+        child = xmlFirstElementChild(node);
 
-        text = child ? axis_mqtt_vapix_text(child, "StateChanged") : NULL;
+        text = child ? axis_mqtt_xml_text(child, "StateChanged") : NULL;
         *changed = text != NULL
                    && xmlStrcmp(text, (const xmlChar *) "true") == 0;
         xmlFree(text);
@@ -93,8 +88,8 @@ axis_mqtt_vapix_error(xmlNode *error, char *buf, size_t size)
 
     general = axis_mqtt_xml_child(error, "GeneralError");
 
-    code = general ? axis_mqtt_vapix_text(general, "ErrorCode") : NULL;
-    description = general ? axis_mqtt_vapix_text(general, "ErrorDescription")
+    code = general ? axis_mqtt_xml_text(general, "ErrorCode") : NULL;
+    description = general ? axis_mqtt_xml_text(general, "ErrorDescription")
                           : NULL;
 
     /* camera text: the first line of each */
@@ -112,17 +107,4 @@ axis_mqtt_vapix_error(xmlNode *error, char *buf, size_t size)
 
     xmlFree(code);
     xmlFree(description);
-}
-
-
-/* a child element's text, xmlFree()d by the caller; NULL: none */
-
-static xmlChar *
-axis_mqtt_vapix_text(xmlNode *node, const char *name)
-{
-    xmlNode  *child;
-
-    child = axis_mqtt_xml_child(node, name);
-
-    return child ? xmlNodeGetContent(child) : NULL;
 }
