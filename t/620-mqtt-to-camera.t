@@ -191,7 +191,12 @@ publish('site/door/10', 'perhaps');
 publish('site/log', 'x');
 publish('site/log', 'y');
 publish('site/door/10', '1');
-is_deeply([ (wait_input_calls($camA, 3, 3))[2] ], [ [ 'activate', 3 ] ],
+# the bridge takes them in order: once "1" drove its call, "maybe" and
+# "perhaps" had their turn; a moment more for a call they made wrongly
+wait_input_calls($camA, 3, 3);
+sleep 0.5;
+is_deeply([ input_calls($camA, 3) ],
+          [ [ 'activate', 3 ], [ 'deactivate', 3 ], [ 'activate', 3 ] ],
           'a bad state changes nothing, and the next message is applied');
 is(log_count(qr/mqttFilterList\[0\] \("site\/door\/10"\) is ignored: a state that is none/), 1,
    'a bad state is logged once for its filter');
@@ -242,7 +247,8 @@ my $connects = () = mosquitto_log($b) =~ /New client connected .* as dev-a /g;
 subscribe($port, { topicFilter => 'site/door/10', isStateData => $T, virtualInput => 4,
                    qos => 2 },
           { topicFilter => 'site/new', virtualInput => 12 });
-ok(wait_until(sub { mosquitto_log($b) =~ /Received UNSUBSCRIBE from dev-a/ }),
+ok(wait_until(sub { mosquitto_log($b) =~ /^\d+: dev-a site\/alarm\/\+$/m
+                    && mosquitto_log($b) =~ /^\d+: dev-a site\/gate\/1$/m }),
    'removed filters are unsubscribed');
 ok(wait_until(sub { grep { $_ eq 'site/new q0' } subscribes_seen('dev-a') }),
    'a new filter is subscribed');
@@ -356,8 +362,10 @@ my $n4 = () = input_calls($camA, 4);
 publish('site/door/10', 'active');
 is(scalar(wait_input_calls($camA, 4, $n4 + 1)), $n4 + 1, 'messages drive the camera again');
 
-reload_nginx($h);
-ok(wait_until(sub { (() = mosquitto_log($b) =~ /Received SUBSCRIBE from dev-a/g) >= 2 }, 15),
+my $subscribes = () = mosquitto_log($b) =~ /Received SUBSCRIBE from dev-a/g;
+ok(reload_nginx($h, wait_old => 1), 'nginx reloads, the old workers gone');
+ok(wait_until(sub { (() = mosquitto_log($b) =~ /Received SUBSCRIBE from dev-a/g)
+                    >= $subscribes + 2 }, 15),
    'after a reload, the new owner subscribes');
 $n4 = () = input_calls($camA, 4);
 publish('site/door/10', 'inactive');
