@@ -9,8 +9,9 @@
 #                       stand-in camera, in run/
 #   ./build.sh deb      the Debian package, build/deb/libnginx-mod-http-axis-mqtt_*.deb
 #   ./build.sh fuzz [s] the libFuzzer targets of the API core, s seconds
-#   ./build.sh bench    the benchmarks; figures to bench/RESULTS.md and
-#                       (many devices) bench/SCALE.md
+#   ./build.sh bench    the benchmarks; figures to bench/RESULTS.md,
+#                       (many devices) bench/SCALE.md, (camera events)
+#                       bench/EVENTS.md, (MQTT to camera) bench/INBOUND.md
 #   ./build.sh soak     10 min of mixed load, reloads, broker restarts; bench/SOAK.md
 #                       then 10000 reconnects' memory; bench/CREEP.md
 #   ./build.sh valgrind the nginx tests with nginx under valgrind memcheck
