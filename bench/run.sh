@@ -388,10 +388,11 @@ publication and the MQTT subscriptions.
   what is left is copying the envelope and the data into the answer, and
   nginx's own request handling, which the \`return 200\` ceiling shares.
 - configureClient: the worker reads the request into its static request
-  (jansson, then the schema's tables), and under the zone's lock unpacks
-  the device's saved state, applies the request and packs the result into
-  the device's pending slot (a state is 88 KB unpacked; the packed form a
-  few hundred bytes; the lock is the slab pool's, held for these copies).
+  (jansson, then the schema's tables), copies the device's saved bytes
+  under the zone's lock, unpacks them, applies the request and packs the
+  result outside it (a state is 88 KB unpacked; the packed form a few
+  hundred bytes), then copies that into the device's pending slot under
+  the lock, if the slot is still free and the saved state unchanged.
   On top of the bare replace, the owner is woken through its FIFO, copies
   the pending bytes out under one lock for every device, unpacks, saves
   (jansson writes the file, then write, fsync, rename, directory fsync),

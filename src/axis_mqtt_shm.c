@@ -23,8 +23,9 @@ static void axis_mqtt_shm_load(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
     ngx_log_t *log);
 static void axis_mqtt_shm_record(axis_mqtt_shm_device_t *d, uint64_t seq,
     const axis_mqtt_error_t *err);
-static int axis_mqtt_shm_apply(axis_mqtt_shm_device_t *d,
-    const axis_mqtt_request_t *req, axis_mqtt_error_t *err);
+static int axis_mqtt_shm_apply(const axis_mqtt_packed_t *saved,
+    const axis_mqtt_request_t *req, axis_mqtt_packed_t *next,
+    axis_mqtt_error_t *err);
 static void axis_mqtt_shm_unpack(axis_mqtt_shm_device_t *d,
     axis_mqtt_state_t *state, const axis_mqtt_packed_t *packed);
 
@@ -37,6 +38,8 @@ static axis_mqtt_state_t   axis_mqtt_shm_current;
 static axis_mqtt_state_t   axis_mqtt_shm_next;
 /* a slot's bytes, copied under the lock to be unpacked after it */
 static axis_mqtt_packed_t  axis_mqtt_shm_copy;
+/* a write's next state, packed after the lock, copied in under it */
+static axis_mqtt_packed_t  axis_mqtt_shm_proposed;
 
 
 /*
@@ -251,22 +254,49 @@ axis_mqtt_shm_saved(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
 }
 
 
+/*
+ * The saved state's bytes are copied under the lock and the request is
+ * applied to them after it: unpacking and packing a state (88 KB) is no
+ * work for the lock that every getClientStatus takes.  The slot is filled
+ * under the lock again, if it is still free and the saved state still the
+ * one the request was applied to; otherwise it is as if the slot had been
+ * taken, and the next try applies the request to the state then saved.
+ */
+
 ngx_int_t
 axis_mqtt_shm_submit(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
     const axis_mqtt_request_t *req, uint64_t *seq, axis_mqtt_error_t *err)
 {
+    uint64_t                 version;
     ngx_int_t                rc;
     axis_mqtt_shm_device_t  *d = &ctx->sh->devices[dev];
 
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
-    if (d->completed != d->submitted) {
+    rc = d->completed != d->submitted ? NGX_BUSY : NGX_OK;
+    axis_mqtt_packed_copy(&axis_mqtt_shm_copy, &d->saved);
+    version = d->version;
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    if (rc == NGX_BUSY) {
+        return NGX_BUSY;
+    }
+
+    if (axis_mqtt_shm_apply(&axis_mqtt_shm_copy, req, &axis_mqtt_shm_proposed,
+                            err)
+        != 0)
+    {
+        return NGX_DECLINED;
+    }
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    if (d->completed != d->submitted || d->version != version) {
         rc = NGX_BUSY;
 
-    } else if (axis_mqtt_shm_apply(d, req, err) != 0) {
-        rc = NGX_DECLINED;
-
     } else {
+        axis_mqtt_packed_copy(&d->pending, &axis_mqtt_shm_proposed);
         *seq = ++d->submitted;
         d->submitter = ngx_pid;
         rc = NGX_OK;
@@ -278,14 +308,15 @@ axis_mqtt_shm_submit(axis_mqtt_shm_ctx_t *ctx, ngx_uint_t dev,
 }
 
 
-/* under the lock: the device's next state, from its saved one, pending */
+/* the state a request leads to from a saved one, packed; -1 with err */
 
 static int
-axis_mqtt_shm_apply(axis_mqtt_shm_device_t *d, const axis_mqtt_request_t *req,
+axis_mqtt_shm_apply(const axis_mqtt_packed_t *saved,
+    const axis_mqtt_request_t *req, axis_mqtt_packed_t *next,
     axis_mqtt_error_t *err)
 {
     /* a broken zone: refused, not applied to defaults and saved */
-    if (axis_mqtt_state_unpack(&axis_mqtt_shm_current, &d->saved) != 0) {
+    if (axis_mqtt_state_unpack(&axis_mqtt_shm_current, saved) != 0) {
         axis_mqtt_error_set(err, AXIS_MQTT_ERR_INTERNAL,
                             "Internal error: the shared zone holds a broken "
                             "state");
@@ -299,7 +330,7 @@ axis_mqtt_shm_apply(axis_mqtt_shm_device_t *d, const axis_mqtt_request_t *req,
         return -1;
     }
 
-    axis_mqtt_state_pack(&axis_mqtt_shm_next, &d->pending);
+    axis_mqtt_state_pack(&axis_mqtt_shm_next, next);
 
     return 0;
 }
