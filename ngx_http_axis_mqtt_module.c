@@ -75,8 +75,8 @@ typedef struct {
     u_char                   body[NGX_HTTP_AXIS_MQTT_REPEAT_LEN];
     size_t                   len;           /* 0: none */
     ngx_uint_t               admin;
-    ngx_uint_t               api;
-    axis_mqtt_request_t      request;       /* its echo fields, envelope */
+    axis_mqtt_request_t      request;       /* its API, method, echo fields,
+                                               envelope */
 } ngx_http_axis_mqtt_repeat_t;
 
 
@@ -102,7 +102,7 @@ static ngx_int_t ngx_http_axis_mqtt_handler(ngx_http_request_t *r);
 static void ngx_http_axis_mqtt_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_axis_mqtt_is_admin(ngx_http_request_t *r);
 static void ngx_http_axis_mqtt_remember(axis_mqtt_request_t *parsed,
-    ngx_str_t *body, ngx_uint_t admin, ngx_uint_t api);
+    ngx_str_t *body, ngx_uint_t admin);
 static ngx_int_t ngx_http_axis_mqtt_too_large(ngx_http_request_t *r);
 static void ngx_http_axis_mqtt_write(ngx_http_axis_mqtt_ctx_t *ctx);
 static void ngx_http_axis_mqtt_saved(ngx_http_axis_mqtt_ctx_t *ctx,
@@ -167,6 +167,11 @@ static ngx_uint_t                         ngx_http_axis_mqtt_ncache;
 static ngx_http_axis_mqtt_repeat_t        ngx_http_axis_mqtt_repeat;
 
 
+/* which API a location answers, as its directive says */
+static ngx_uint_t  ngx_http_axis_mqtt_api_client = AXIS_MQTT_API_CLIENT;
+static ngx_uint_t  ngx_http_axis_mqtt_api_event = AXIS_MQTT_API_EVENT;
+
+
 static ngx_command_t  ngx_http_axis_mqtt_commands[] = {
 
     { ngx_string("axis_mqtt_state_dir"),
@@ -202,14 +207,14 @@ static ngx_command_t  ngx_http_axis_mqtt_commands[] = {
       ngx_http_axis_mqtt_client,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
-      NULL },
+      &ngx_http_axis_mqtt_api_client },
 
     { ngx_string("axis_mqtt_event_bridge"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_axis_mqtt_client,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
-      NULL },
+      &ngx_http_axis_mqtt_api_event },
 
     { ngx_string("axis_mqtt_admin"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
@@ -331,7 +336,7 @@ ngx_http_axis_mqtt_body_handler(ngx_http_request_t *r)
     repeat = &ngx_http_axis_mqtt_repeat;
 
     if (repeat->len != 0 && repeat->len == body.len && repeat->admin == admin
-        && repeat->api == alcf->api
+        && repeat->request.api == alcf->api
         && ngx_memcmp(repeat->body, body.data, body.len) == 0)
     {
         ngx_http_finalize_request(r, ngx_http_axis_mqtt_send(r,
@@ -352,7 +357,7 @@ ngx_http_axis_mqtt_body_handler(ngx_http_request_t *r)
         && parsed.method == AXIS_MQTT_METHOD_GET_STATUS
         && body.len <= NGX_HTTP_AXIS_MQTT_REPEAT_LEN)
     {
-        ngx_http_axis_mqtt_remember(&parsed, &body, admin, alcf->api);
+        ngx_http_axis_mqtt_remember(&parsed, &body, admin);
     }
 
     if (parsed.error.code != AXIS_MQTT_OK
@@ -392,12 +397,13 @@ ngx_http_axis_mqtt_body_handler(ngx_http_request_t *r)
 
 static void
 ngx_http_axis_mqtt_remember(axis_mqtt_request_t *parsed, ngx_str_t *body,
-    ngx_uint_t admin, ngx_uint_t api)
+    ngx_uint_t admin)
 {
     ngx_http_axis_mqtt_repeat_t  *repeat = &ngx_http_axis_mqtt_repeat;
 
     axis_mqtt_request_free(&repeat->request);
 
+    repeat->request.api = parsed->api;
     repeat->request.method = parsed->method;
     repeat->request.error = parsed->error;
     repeat->request.api_version = json_incref(parsed->api_version);
@@ -407,7 +413,6 @@ ngx_http_axis_mqtt_remember(axis_mqtt_request_t *parsed, ngx_str_t *body,
     ngx_memcpy(repeat->body, body->data, body->len);
     repeat->len = body->len;
     repeat->admin = admin;
-    repeat->api = api;
 }
 
 
@@ -1421,7 +1426,7 @@ ngx_http_axis_mqtt_read_secret(ngx_conf_t *cf, ngx_str_t *path,
 }
 
 
-/* axis_mqtt_client and axis_mqtt_event_bridge: the CGI is in the name */
+/* axis_mqtt_client and axis_mqtt_event_bridge: the CGI is the command's post */
 
 static char *
 ngx_http_axis_mqtt_client(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
@@ -1435,12 +1440,10 @@ ngx_http_axis_mqtt_client(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ascf = ngx_http_conf_get_module_srv_conf(cf, ngx_http_axis_mqtt_module);
     ascf->answers = 1;
 
-    if (ngx_strcmp(cmd->name.data, "axis_mqtt_event_bridge") == 0) {
-        alcf->api = AXIS_MQTT_API_EVENT;
+    /* the directive's API: its command's "post" */
+    alcf->api = *(const ngx_uint_t *) cmd->post;
+    if (alcf->api == AXIS_MQTT_API_EVENT) {
         ascf->event_bridge = 1;
-
-    } else {
-        alcf->api = AXIS_MQTT_API_CLIENT;
     }
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
