@@ -946,11 +946,19 @@ ngx_http_axis_mqtt_add_device(ngx_conf_t *cf,
     }
 
     dc->camera = NULL;
+    dc->camera_events = NULL;
     dc->camera_user = NULL;
     dc->camera_password = NULL;
 
     if (ascf->camera.data != NULL) {
         dc->camera = ngx_http_axis_mqtt_cstring(cf, &ascf->camera);
+        dc->camera_events = ngx_pnalloc(cf->pool, ascf->camera.len
+                                        + sizeof(AXIS_MQTT_CAMERA_EVENT_PATH));
+        if (dc->camera_events != NULL) {
+            ngx_sprintf((u_char *) dc->camera_events, "%V%s%Z",
+                        &ascf->camera, AXIS_MQTT_CAMERA_EVENT_PATH);
+        }
+
         dc->camera_user = ascf->camera_user.data
                           ? ngx_http_axis_mqtt_cstring(cf, &ascf->camera_user)
                           : NULL;
@@ -959,7 +967,7 @@ ngx_http_axis_mqtt_add_device(ngx_conf_t *cf,
                                                    &ascf->camera_password)
                               : NULL;
 
-        if (dc->camera == NULL) {
+        if (dc->camera == NULL || dc->camera_events == NULL) {
             return NGX_ERROR;
         }
     }
@@ -1275,7 +1283,6 @@ ngx_http_axis_mqtt_camera(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_axis_mqtt_srv_conf_t  *ascf = conf;
 
-    u_char      *p;
     size_t       len;
     ngx_str_t   *value, url, path;
     ngx_uint_t   i;
@@ -1306,16 +1313,8 @@ ngx_http_axis_mqtt_camera(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    ascf->camera.len = url.len + sizeof(AXIS_MQTT_CAMERA_EVENT_PATH) - 1;
-    ascf->camera.data = ngx_pnalloc(cf->pool, ascf->camera.len);
-
-    if (ascf->camera.data == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    p = ngx_cpymem(ascf->camera.data, url.data, url.len);
-    ngx_memcpy(p, AXIS_MQTT_CAMERA_EVENT_PATH,
-               sizeof(AXIS_MQTT_CAMERA_EVENT_PATH) - 1);
+    /* the camera's address; its services' paths are added where used */
+    ascf->camera = url;
 
     ngx_str_null(&ascf->camera_user);
     ngx_str_null(&ascf->camera_password);

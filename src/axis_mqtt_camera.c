@@ -493,7 +493,7 @@ axis_mqtt_camera_send(axis_mqtt_camera_t *c, axis_mqtt_camera_dev_t *d,
         pull = ngx_max(d->sub.lifetime_ms / 3000, 1);
     }
 
-    d->body = axis_mqtt_onvif_request(type, d->conf->camera, &d->sub,
+    d->body = axis_mqtt_onvif_request(type, d->conf->camera_events, &d->sub,
                                       type == AXIS_MQTT_ONVIF_PULL
                                       ? (int) pull : AXIS_MQTT_PULL_LIFETIME);
 
@@ -511,8 +511,8 @@ axis_mqtt_camera_send(axis_mqtt_camera_t *c, axis_mqtt_camera_dev_t *d,
     rc = d->body && d->headers ? CURLE_OK : CURLE_OUT_OF_MEMORY;
 
     if (rc == CURLE_OK) {
-        axis_mqtt_curl_prepare(easy, d->conf, d->conf->camera, d->body,
-                               d->headers, wait, &d->answer, d);
+        axis_mqtt_curl_prepare(easy, d->conf, d->conf->camera_events,
+                               d->body, d->headers, wait, &d->answer, d);
 
         if (curl_multi_add_handle(c->multi, easy) != CURLM_OK) {
             rc = CURLE_FAILED_INIT;
@@ -552,8 +552,8 @@ axis_mqtt_camera_done(axis_mqtt_camera_t *c, axis_mqtt_camera_dev_t *d,
     text = d->answer.data;
     len = d->answer.len;
 
-    if (axis_mqtt_curl_result(d->easy, result, d->conf->camera, &d->answer,
-                              &status, cause, sizeof(cause))
+    if (axis_mqtt_curl_result(d->easy, result, d->conf->camera_events,
+                              &d->answer, &status, cause, sizeof(cause))
         == 0)
     {
         switch (d->request) {

@@ -129,15 +129,14 @@ axis_mqtt_input_enable(void)
 }
 
 
-/* the camera's base URL, from its event service's, and room for a path */
+/* the camera's address, and room for a CGI's path after it */
 
 static ngx_int_t
 axis_mqtt_input_channel(axis_mqtt_input_channel_t *ch,
     axis_mqtt_device_conf_t *conf)
 {
     ch->conf = conf;
-    ch->base = ngx_strlen(conf->camera)
-               - (sizeof(AXIS_MQTT_CAMERA_EVENT_PATH) - 1);
+    ch->base = ngx_strlen(conf->camera);
     ch->url = malloc(ch->base + AXIS_MQTT_INPUT_PATH_LEN);
     ch->easy = curl_easy_init();
 

@@ -87,7 +87,8 @@ typedef struct {
     char                    *serial;        /* NUL-terminated */
     char                    *cert_dir;
     char                    *store_name;    /* client-<serial>.json */
-    char                    *camera;        /* its event service; NULL */
+    char                    *camera;        /* its address; NULL: none */
+    char                    *camera_events; /* its event service's URL */
     char                    *camera_user;   /* NULL: none */
     char                    *camera_password;   /* never shown */
 } axis_mqtt_device_conf_t;
