@@ -305,6 +305,8 @@ static json_t *axis_mqtt_field_value(const axis_mqtt_field_t *f,
     const char *at, int reveal_password);
 static size_t axis_mqtt_pack_gap(const char *state, char *out,
     size_t *from, size_t to);
+static int axis_mqtt_unpack_gap(char *state, const char *in, size_t len,
+    size_t *from, size_t *pos, size_t to);
 static size_t axis_mqtt_fields_pack(const axis_mqtt_field_t *fields,
     size_t base, const char *state, char *out, size_t *from);
 static int axis_mqtt_fields_unpack(const axis_mqtt_field_t *fields,
@@ -1196,7 +1198,7 @@ axis_mqtt_fields_pack(const axis_mqtt_field_t *fields, size_t base,
     const char *state, char *out, size_t *from)
 {
     int                       i, elements;
-    size_t                    at, gap, n, len = 0;
+    size_t                    at, n, len = 0;
     const axis_mqtt_field_t  *f;
 
     for (f = fields; f->type != AXIS_MQTT_FIELD_END; f++) {
@@ -1227,16 +1229,16 @@ axis_mqtt_fields_pack(const axis_mqtt_field_t *fields, size_t base,
             continue;
         }
 
-        gap = at - *from;
-        n = strnlen(state + at, f->size - 1) + 1;
+        /* the bytes before it, then its used bytes and a NUL */
+        len += axis_mqtt_pack_gap(state, out ? out + len : NULL, from, at);
+        n = strnlen(state + at, f->size - 1);
 
         if (out != NULL) {
-            memcpy(out + len, state + *from, gap);
-            memcpy(out + len + gap, state + at, n - 1);
-            out[len + gap + n - 1] = '\0';
+            memcpy(out + len, state + at, n);
+            out[len + n] = '\0';
         }
 
-        len += gap + n;
+        len += n + 1;
         *from = at + f->size;
     }
 
@@ -1294,7 +1296,7 @@ axis_mqtt_fields_unpack(const axis_mqtt_field_t *fields, size_t base,
     char *state, const char *in, size_t len, size_t *from, size_t *pos)
 {
     int                       i, elements;
-    size_t                    at, gap, n;
+    size_t                    at, n;
     const axis_mqtt_field_t  *f;
 
     for (f = fields; f->type != AXIS_MQTT_FIELD_END; f++) {
@@ -1312,15 +1314,9 @@ axis_mqtt_fields_unpack(const axis_mqtt_field_t *fields, size_t base,
 
         if (f->type == AXIS_MQTT_FIELD_LIST) {
             /* its length is in the bytes before it */
-            gap = at - *from;
-
-            if (at < *from || len - *pos < gap) {
+            if (axis_mqtt_unpack_gap(state, in, len, from, pos, at) != 0) {
                 return -1;
             }
-
-            memcpy(state + *from, in + *pos, gap);
-            *pos += gap;
-            *from = at;
 
             elements = *(const int *) (state + base + f->count);
 
@@ -1337,14 +1333,13 @@ axis_mqtt_fields_unpack(const axis_mqtt_field_t *fields, size_t base,
                 }
             }
 
-            gap = at + elements * f->size - *from;
-
-            if (len - *pos < gap) {
+            if (axis_mqtt_unpack_gap(state, in, len, from, pos,
+                                     at + elements * f->size)
+                != 0)
+            {
                 return -1;
             }
 
-            memcpy(state + *from, in + *pos, gap);
-            *pos += gap;
             *from = at + f->max * f->size;
             continue;
         }
@@ -1353,15 +1348,11 @@ axis_mqtt_fields_unpack(const axis_mqtt_field_t *fields, size_t base,
             continue;
         }
 
-        gap = at - *from;
-
-        if (len - *pos < gap + 1) {
+        if (axis_mqtt_unpack_gap(state, in, len, from, pos, at) != 0) {
             return -1;
         }
 
-        memcpy(state + *from, in + *pos, gap);
-        *pos += gap;
-
+        /* its bytes up to a NUL, which must come within its size */
         n = strnlen(in + *pos, (len - *pos < f->size ? len - *pos : f->size));
         if (n == len - *pos || n == f->size) {
             return -1;
@@ -1371,6 +1362,28 @@ axis_mqtt_fields_unpack(const axis_mqtt_field_t *fields, size_t base,
         *pos += n + 1;
         *from = at + f->size;
     }
+
+    return 0;
+}
+
+
+/* the packed bytes at *pos into the state from *from up to "to"; -1 when
+ * they are not there */
+
+static int
+axis_mqtt_unpack_gap(char *state, const char *in, size_t len, size_t *from,
+    size_t *pos, size_t to)
+{
+    size_t  gap;
+
+    if (to < *from || len - *pos < to - *from) {
+        return -1;
+    }
+
+    gap = to - *from;
+    memcpy(state + *from, in + *pos, gap);
+    *pos += gap;
+    *from = to;
 
     return 0;
 }
