@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "unit.h"
 
@@ -462,4 +463,24 @@ t_api_call(axis_mqtt_api_e api, const char *body, axis_mqtt_state_t *state,
     assert_non_null(resp);
 
     return resp;
+}
+
+
+/* *back: what a state file of *state reads back to, through a temp dir */
+
+void
+t_store_round_trip(const axis_mqtt_state_t *state, axis_mqtt_state_t *back)
+{
+    char               dir[] = "/tmp/axis-mqtt-unit-XXXXXX";
+    char               path[128];
+    axis_mqtt_error_t  err;
+
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(axis_mqtt_store_save(dir, "client-t.json", state, &err),
+                     0);
+    assert_int_equal(axis_mqtt_store_load(dir, "client-t.json", back,
+                                          T_SERIAL, &err), 1);
+    snprintf(path, sizeof(path), "%s/client-t.json", dir);
+    unlink(path);
+    rmdir(dir);
 }

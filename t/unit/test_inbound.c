@@ -216,8 +216,6 @@ test_inbound_state_file(void **unused)
     const char         *text;
     axis_mqtt_error_t   err;
     axis_mqtt_state_t  *state, *back;
-    char                dir[] = "/tmp/axis-mqtt-unit-XXXXXX";
-    char                path[128];
 
     state = calloc(1, sizeof(axis_mqtt_state_t));
     back = calloc(1, sizeof(axis_mqtt_state_t));
@@ -227,14 +225,7 @@ test_inbound_state_file(void **unused)
         "{\"mqttFilterList\":[{\"topicFilter\":\"door/+\",\"qos\":2,"
         "\"useDeviceTopicPrefix\":true,\"virtualInput\":7}]}"), 0);
 
-    assert_non_null(mkdtemp(dir));
-    assert_int_equal(axis_mqtt_store_save(dir, "client-t.json", state, &err),
-                     0);
-    assert_int_equal(axis_mqtt_store_load(dir, "client-t.json", back,
-                                          T_SERIAL, &err), 1);
-    snprintf(path, sizeof(path), "%s/client-t.json", dir);
-    unlink(path);
-    rmdir(dir);
+    t_store_round_trip(state, back);
 
     assert_int_equal(back->inbound.nfilters, 1);
     assert_string_equal(back->inbound.filters[0].topic_filter, "door/+");

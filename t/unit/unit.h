@@ -106,6 +106,10 @@ void t_configure_json(axis_mqtt_request_t *req, const json_t *params);
 /* *state with the configuration of a valid configureClient */
 void t_state(axis_mqtt_state_t *state, const char *params, int active);
 
+/* *back: what a state file of *state reads back to */
+void t_store_round_trip(const axis_mqtt_state_t *state,
+    axis_mqtt_state_t *back);
+
 /* one call to that API, a write applied to *state: the parsed answer */
 json_t *t_api_call(axis_mqtt_api_e api, const char *body,
     axis_mqtt_state_t *state, int *code);
