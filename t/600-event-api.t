@@ -148,6 +148,8 @@ is($cfg->{clientId}, 'ev-a', '... the client\'s configuration is the same');
 sleep 1;
 $connects = () = mosquitto_log($b) =~ /New client connected .* as ev-a/g;
 is($connects, 1, '... and the broker connection did not notice it');
+unlike(mosquitto_log($b), qr/Client ev-a (disconnected|closed its connection)/,
+       '... not even for a moment');
 
 # ----------------------------------------------------------- the other device
 
